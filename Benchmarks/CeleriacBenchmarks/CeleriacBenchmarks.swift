@@ -1,0 +1,4 @@
+@main
+struct CeleriacBenchmarks {
+    static func main() {}
+}

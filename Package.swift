@@ -1,0 +1,92 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One settings list for every target: Swift 6 mode and the upcoming features we hold ourselves to.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "celeriac",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Celeriac", targets: ["Celeriac"]),
+        .library(name: "CeleriacSQLite", targets: ["CeleriacSQLite"]),
+        .library(name: "CeleriacCommands", targets: ["CeleriacCommands"]),
+        .executable(name: "celeriac", targets: ["CeleriacCLI"]),
+        .executable(name: "celeriac-example", targets: ["CeleriacExample"]),
+        .executable(name: "celeriac-bench", targets: ["CeleriacBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "Celeriac",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "CeleriacSQLite",
+            dependencies: ["Celeriac", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CeleriacCommands",
+            dependencies: [
+                "Celeriac", "CeleriacSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CeleriacCLI",
+            dependencies: ["CeleriacCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CeleriacExample",
+            dependencies: ["Celeriac", "CeleriacCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CeleriacBenchmarks",
+            dependencies: ["Celeriac", "CeleriacSQLite", "CeleriacCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/CeleriacBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacTests",
+            dependencies: ["Celeriac"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacSQLiteTests",
+            dependencies: ["Celeriac", "CeleriacSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacCommandsTests",
+            dependencies: ["CeleriacCommands", "Celeriac"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Celeriac", "CeleriacSQLite"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

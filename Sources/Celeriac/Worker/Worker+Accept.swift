@@ -1,0 +1,131 @@
+import Synchronization
+import Foundation
+import Logging
+
+extension Worker {
+    /// Decides what to do with a received message: run it, hold it for its ETA or a rate-limit token,
+    /// discard it (revoked, expired), or dead-letter it (malformed, unknown task).
+    func accept(_ delivery: Delivery, timers: inout DiscardingTaskGroup) {
+        if delivery.envelope.count > app.configuration.maxMessageSize {
+            rejectBadMessage(delivery, reason: "message of \(delivery.envelope.count) bytes is over the \(app.configuration.maxMessageSize) byte limit", identity: nil)
+            return
+        }
+        let message: TaskMessage
+        do {
+            message = try TaskMessage(envelope: delivery.envelope, acceptContent: app.configuration.acceptedContentTypes)
+        } catch {
+            rejectBadMessage(delivery, reason: "\(error)", identity: MessageIdentity(peeking: delivery.envelope))
+            return
+        }
+        guard let task = app.registry.task(named: message.headers.task) else {
+            rejectUnknownTask(delivery, message: message)
+            return
+        }
+        if discardIfRevokedOrExpired(delivery, message: message) { return }
+
+        if let etaText = message.headers.eta, let eta = CeleryTimestamp.parse(etaText), eta.timeIntervalSinceNow > 0 {
+            holdUntilETA(Reserved(delivery: delivery, message: message, task: task), eta: eta, timers: &timers)
+            return
+        }
+        schedule(Reserved(delivery: delivery, message: message, task: task), timers: &timers)
+    }
+
+    /// Sends a reserved message to the runners, after a rate-limit token when the task has a limit.
+    func schedule(_ item: Reserved, timers: inout DiscardingTaskGroup) {
+        if let rate = rateLimit(of: item.task), rateLimiter.reserve(task: item.task.name, rate: rate) != .zero {
+            timers.addTask {
+                do {
+                    try await self.rateLimiter.acquire(task: item.task.name, rate: rate)
+                } catch {
+                    await self.giveBack([item.delivery])
+                    return
+                }
+                self.enqueue(item)
+            }
+            return
+        }
+        enqueue(item)
+    }
+
+    /// Puts a message on the ready queue, or gives it back when the worker is stopping.
+    func enqueue(_ item: Reserved) {
+        if !ready.push(item) {
+            Task { await self.giveBack([item.delivery]) }
+        }
+    }
+
+    /// The task's rate in tasks per second, or `nil` when unlimited.
+    func rateLimit(of task: RegisteredTask) -> Double? {
+        guard let text = task.options.rateLimit ?? app.configuration.taskDefaultRateLimit else { return nil }
+        guard let rate = try? RateLimit(text), !rate.isUnlimited else { return nil }
+        return rate.tokensPerSecond
+    }
+
+    /// Holds a message until its ETA (Celery's worker-side ETA), outside the prefetch window while fewer than
+    /// ``Configuration/etaLimit`` are held.
+    private func holdUntilETA(_ item: Reserved, eta: Date, timers: inout DiscardingTaskGroup) {
+        let outsideWindow = etaHeld.wrappingAdd(1, ordering: .relaxed).newValue <= configuration.etaLimit
+        if outsideWindow {
+            window.release(1)
+        } else {
+            etaHeld.wrappingSubtract(1, ordering: .relaxed)
+        }
+        logger.debug("holding task until its ETA", metadata: .delivery(item.delivery, taskID: item.message.headers.id, taskName: item.task.name).merging(["eta": "\(item.message.headers.eta ?? "")"]) { $1 })
+        timers.addTask {
+            let wait = eta.timeIntervalSinceNow
+            var cancelled = false
+            if wait > 0 {
+                do { try await Task.sleep(for: .seconds(wait)) } catch { cancelled = true }
+            }
+            if outsideWindow {
+                self.etaHeld.wrappingSubtract(1, ordering: .relaxed)
+                self.window.take(1)
+            }
+            if cancelled {
+                await self.giveBack([item.delivery])
+                return
+            }
+            if self.discardIfRevokedOrExpired(item.delivery, message: item.message) { return }
+            self.enqueueRespectingRate(item)
+        }
+    }
+
+    /// Like ``schedule(_:timers:)`` for callers outside the consumer loop.
+    private func enqueueRespectingRate(_ item: Reserved) {
+        if let rate = rateLimit(of: item.task) {
+            Task {
+                // Unstructured: the ETA timer that calls this must end so shutdown is not held up; giving
+                // back on failure keeps the message safe.
+                do {
+                    try await self.rateLimiter.acquire(task: item.task.name, rate: rate)
+                    self.enqueue(item)
+                } catch {
+                    await self.giveBack([item.delivery])
+                }
+            }
+            return
+        }
+        enqueue(item)
+    }
+
+    /// Discards a revoked or expired message (REVOKED result, ack). Returns `true` when it was discarded.
+    func discardIfRevokedOrExpired(_ delivery: Delivery, message: TaskMessage) -> Bool {
+        let id = message.headers.id
+        var reason: String?
+        if revoked.withLock({ $0.contains(id) }) {
+            reason = "revoked"
+        } else if let expiresText = message.headers.expires, let expires = CeleryTimestamp.parse(expiresText), expires.timeIntervalSinceNow < 0 {
+            reason = "expired"
+        }
+        guard let reason else { return false }
+        logger.info(reason == "revoked" ? "Discarding revoked task" : "Discarding expired task", metadata: .delivery(delivery, taskID: id, taskName: message.headers.task))
+        counters.withLock { $0.revoked += 1 }
+        metrics.record(task: message.headers.task, status: "revoked")
+        Task {
+            // Unstructured so the discard completes even when called from a timer being cancelled.
+            await self.storeResult(ResultMeta.revoked(taskID: id, reason: reason), message: message, queue: delivery.queue, extendedAllowed: false)
+            self.finish(delivery)
+        }
+        return true
+    }
+}

@@ -1,0 +1,153 @@
+import Synchronization
+import Foundation
+import Logging
+
+extension Worker {
+    /// Runs one reserved message to its end: result stored, callbacks sent, message acked.
+    func execute(_ item: Reserved) async {
+        let delivery = item.delivery
+        let message = item.message
+        let task = item.task
+        let headers = message.headers
+        if discardIfRevokedOrExpired(delivery, message: message) { return }
+
+        let acksLate = task.options.acksLate ?? app.configuration.taskAcksLate
+        if !acksLate { finish(delivery) }
+        counters.withLock { $0.active += 1 }
+        defer { counters.withLock { $0.active -= 1 } }
+
+        var taskLogger = logger
+        taskLogger[metadataKey: LogKeys.taskID] = "\(headers.id)"
+        taskLogger[metadataKey: LogKeys.taskName] = "\(headers.task)"
+        taskLogger.info("Task received", metadata: [LogKeys.queue: "\(delivery.queue)", "args": "\(headers.argsrepr ?? "")"])
+
+        let context = TaskContext(
+            id: headers.id, name: headers.task, retries: headers.retries, args: message.args, kwargs: message.kwargs,
+            headers: headers, queue: delivery.queue, hostname: configuration.hostname, redelivered: delivery.redelivered || headers.redelivered == true,
+            logger: taskLogger)
+        let ignoreResult = headers.ignoreResult ?? task.options.ignoreResult ?? app.configuration.taskIgnoreResult
+        if task.options.trackStarted ?? app.configuration.taskTrackStarted, !ignoreResult {
+            await storeResult(
+                ResultMeta(taskID: headers.id, status: .started, result: .object(["pid": .int(System.processID), "hostname": .string(configuration.hostname)])),
+                message: message, queue: delivery.queue)
+        }
+
+        let started = ContinuousClock.now
+        let soft = headers.softTimeLimit ?? task.options.softTimeLimit ?? app.configuration.taskSoftTimeLimit
+        let hard = headers.timeLimit ?? task.options.timeLimit ?? app.configuration.taskTimeLimit
+        let run = task.run
+        let args = message.args
+        let kwargs = message.kwargs
+        var outcome = await TimeLimitRunner.run(soft: soft, hard: hard) { try await run(args, kwargs, context) }
+        let runtime = ContinuousClock.now - started
+
+        if case .failure(let error) = outcome, let autoretry = task.options.autoretryFor, autoretry(error), !(error is CeleriacError) {
+            let countdown = task.options.autoretryCountdown(retries: headers.retries)
+            outcome = .retry(TaskRetry(countdown: countdown, eta: nil, error: TaskError.from(error), maxRetries: nil))
+        }
+
+        switch outcome {
+        case .success(let value):
+            counters.withLock { $0.succeeded += 1; $0.processed += 1 }
+            metrics.record(task: headers.task, status: "success", duration: runtime)
+            taskLogger.info("Task succeeded", metadata: ["runtime": "\(runtime)"])
+            if !ignoreResult {
+                await storeResult(ResultMeta(taskID: headers.id, status: .success, result: value, dateDone: CeleryTimestamp.format(Date())), message: message, queue: delivery.queue)
+            }
+            await sendCallbacks(of: message, result: value, queue: delivery.queue)
+        case .retry(let retry):
+            await handleRetry(retry, item: item, logger: taskLogger, ignoreResult: ignoreResult)
+        case .failure(let error):
+            let taskError = TaskError.from(error)
+            if let celeriacError = error as? CeleriacError, celeriacError.code == .badArguments {
+                await deadLetter(delivery, reason: celeriacError.message, taskID: headers.id, taskName: headers.task)
+            }
+            await recordFailure(taskError, traceback: taskError.traceback(taskName: headers.task), item: item, logger: taskLogger, ignoreResult: ignoreResult)
+        case .softTimeLimit(let seconds):
+            taskLogger.error("Soft time limit exceeded", metadata: ["limit": "\(seconds)s"])
+            let taskError = SoftTimeLimitExceeded(seconds: seconds).taskError
+            await recordFailure(taskError, traceback: taskError.traceback(taskName: headers.task), item: item, logger: taskLogger, ignoreResult: ignoreResult)
+        case .hardTimeLimit(let seconds):
+            taskLogger.error("Hard time limit exceeded; the task was abandoned", metadata: ["limit": "\(seconds)s"])
+            let taskError = TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [.double(seconds)])
+            await recordFailure(taskError, traceback: nil, item: item, logger: taskLogger, ignoreResult: ignoreResult)
+        case .cancelled:
+            // Cold shutdown: an acks-late message goes back for another worker; an early-acked one is lost,
+            // as in Celery.
+            taskLogger.warning("Task cancelled by shutdown")
+            if acksLate { await giveBack([delivery]) }
+            return
+        }
+        if acksLate { finish(delivery) }
+    }
+
+    /// Stores FAILURE, sends errbacks and counts.
+    private func recordFailure(_ error: TaskError, traceback: String?, item: Reserved, logger: Logger, ignoreResult: Bool) async {
+        let headers = item.message.headers
+        counters.withLock { $0.failed += 1; $0.processed += 1 }
+        metrics.record(task: headers.task, status: "failure")
+        logger.error("Task failed", metadata: [LogKeys.error: "\(error)"])
+        // Celery stores failures even for ignore_result tasks unless store_errors_even_if_ignored is off;
+        // its default keeps them out, so we follow ignore_result.
+        if !ignoreResult {
+            await storeResult(ResultMeta(taskID: headers.id, status: .failure, result: .object(error.json()), traceback: traceback, dateDone: CeleryTimestamp.format(Date())), message: item.message, queue: item.delivery.queue)
+        }
+        await sendErrbacks(of: item.message, queue: item.delivery.queue)
+    }
+
+    /// Sends the retry message (same id, `retries + 1`) and stores RETRY, or fails past `max_retries`.
+    private func handleRetry(_ retry: TaskRetry, item: Reserved, logger: Logger, ignoreResult: Bool) async {
+        let message = item.message
+        let headers = message.headers
+        let maxRetries: Int? = retry.maxRetries ?? item.task.options.maxRetries
+        if let maxRetries, headers.retries >= maxRetries {
+            let error = retry.error ?? TaskError(
+                excType: "MaxRetriesExceededError", excModule: "celery.exceptions",
+                excMessage: [.string("Can't retry \(headers.task)[\(headers.id)] args:\(headers.argsrepr ?? "()") kwargs:\(headers.kwargsrepr ?? "{}")")])
+            await recordFailure(error, traceback: error.traceback(taskName: headers.task), item: item, logger: logger, ignoreResult: ignoreResult)
+            return
+        }
+        var next = message
+        next.headers.retries = headers.retries + 1
+        next.headers.parentID = headers.id
+        next.headers.redelivered = nil
+        let eta = retry.eta ?? Date().addingTimeInterval(retry.countdown ?? item.task.options.defaultRetryDelay)
+        next.headers.eta = CeleryTimestamp.format(eta)
+        next.properties.deliveryTag = UUID().uuidString.lowercased()
+        next.properties.redelivered = nil
+        next.properties.routingKey = item.delivery.queue
+        do {
+            try await app.publish(next, queue: item.delivery.queue)
+        } catch {
+            logger.error("could not publish the retry; the task fails", metadata: [LogKeys.error: "\(error)"])
+            let failure = retry.error ?? TaskError.from(error)
+            await recordFailure(failure, traceback: failure.traceback(taskName: headers.task), item: item, logger: logger, ignoreResult: ignoreResult)
+            return
+        }
+        counters.withLock { $0.retried += 1 }
+        metrics.record(task: headers.task, status: "retry")
+        let reason = retry.error ?? TaskError(excType: "Retry", excModule: "celery.exceptions", excMessage: [.string("Retry in \(retry.countdown ?? item.task.options.defaultRetryDelay)s")])
+        logger.info("Task retry", metadata: ["retries": "\(next.headers.retries)", "eta": "\(next.headers.eta ?? "")"])
+        if !ignoreResult {
+            await storeResult(ResultMeta(taskID: headers.id, status: .retry, result: .object(reason.json()), traceback: reason.traceback(taskName: headers.task)), message: message, queue: item.delivery.queue)
+        }
+    }
+
+    /// Stores a result, with Celery's extended fields when `result_extended` is on. Failures are logged.
+    func storeResult(_ meta: ResultMeta, message: TaskMessage, queue: String, extendedAllowed: Bool = true) async {
+        guard let backend = app.backend else { return }
+        var meta = meta
+        meta.parentID = meta.parentID ?? message.headers.parentID
+        meta.groupID = meta.groupID ?? message.headers.group
+        if extendedAllowed, app.configuration.resultExtended {
+            meta.extended = ResultMeta.Extended(
+                name: message.headers.task, args: message.args, kwargs: message.kwargs, worker: configuration.hostname,
+                retries: message.headers.retries, queue: queue)
+        }
+        do {
+            try await backend.store(meta)
+        } catch {
+            logger.error("storing the result failed", metadata: [LogKeys.taskID: "\(meta.taskID)", LogKeys.error: "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Celeriac
+import CeleriacSQLite
+import Logging
+
+/// Opens the broker and result backend a configuration names, for commands and embedding applications.
+public struct CeleriacConnections: Sendable {
+    /// The broker.
+    public var broker: any Broker
+    /// The result backend, or `nil` when none is configured.
+    public var backend: (any ResultBackend)?
+
+    /// Opens the broker and backend of `configuration`.
+    /// - Throws: ``CeleriacError`` with code ``CeleriacError/Code/invalidURL`` or
+    ///   ``CeleriacError/Code/invalidConfiguration`` for a bad or unsupported URL, before anything is opened.
+    public static func open(_ configuration: CeleriacConfiguration, logger: Logger) async throws -> CeleriacConnections {
+        let brokerURL = try configuration.brokerServiceURL()
+        let backendURL = try configuration.resultBackendServiceURL()
+        let broker = try await openBroker(brokerURL, configuration: configuration, logger: logger)
+        do {
+            var backend: (any ResultBackend)?
+            if let backendURL { backend = try await openBackend(backendURL, configuration: configuration, logger: logger) }
+            return CeleriacConnections(broker: broker, backend: backend)
+        } catch {
+            await broker.close()
+            throw error
+        }
+    }
+
+    /// Closes both.
+    public func close() async {
+        await backend?.close()
+        await broker.close()
+    }
+
+    private static func openBroker(_ url: ServiceURL, configuration: CeleriacConfiguration, logger: Logger) async throws -> any Broker {
+        switch url.scheme {
+        case .sqlite:
+            guard let path = url.sqlitePath, !path.isEmpty, path != ":memory:" else {
+                throw CeleriacError(.invalidURL, "broker_url \(url): the SQLite broker needs a file path (sqlite:///relative.db or sqlite:////absolute.db), since workers and producers share it")
+            }
+            var options = SQLiteBroker.Configuration()
+            options.visibilityTimeout = .seconds(configuration.brokerTransportOptions.visibilityTimeout)
+            options.logger = logger
+            return try await SQLiteBroker(path: path, configuration: options)
+        default:
+            throw CeleriacError(.invalidConfiguration, "broker_url \(url): the \(url.scheme) broker is not part of this build of Celeriac; use sqlite:///path.db")
+        }
+    }
+
+    private static func openBackend(_ url: ServiceURL, configuration: CeleriacConfiguration, logger: Logger) async throws -> any ResultBackend {
+        switch url.scheme {
+        case .sqlite:
+            guard let path = url.sqlitePath, !path.isEmpty, path != ":memory:" else {
+                throw CeleriacError(.invalidURL, "result_backend \(url): the SQLite backend needs a file path")
+            }
+            var options = SQLiteResultBackend.Configuration()
+            options.resultExpires = configuration.resultExpires.flatMap { $0 > 0 ? .seconds($0) : nil }
+            options.logger = logger
+            return try await SQLiteResultBackend(path: path, configuration: options)
+        default:
+            throw CeleriacError(.invalidConfiguration, "result_backend \(url): the \(url.scheme) backend is not part of this build of Celeriac; use sqlite:///path.db")
+        }
+    }
+}

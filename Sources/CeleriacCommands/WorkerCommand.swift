@@ -1,0 +1,86 @@
+import ArgumentParser
+import Celeriac
+import Logging
+
+/// `worker`: runs a Celery worker with the executable's tasks (Celery's `celery worker`).
+public struct WorkerCommand: AsyncParsableCommand {
+    /// The command's name and help.
+    public static let configuration = CommandConfiguration(commandName: "worker", abstract: "Start a worker that runs this executable's tasks.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: [.customShort("l"), .long], help: "Log level: debug, info, warning, error, critical.")
+    var loglevel: LogLevelOption = .warning
+
+    @Option(name: [.customShort("c"), .long], help: "Tasks run at once (default: $CELERY_WORKER_CONCURRENCY, then the number of CPUs).")
+    var concurrency: Int?
+
+    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues to consume (default: the default queue).")
+    var queues: String?
+
+    @Option(name: [.customShort("n"), .long], help: "Node name, e.g. w1@%h (%h host, %n short host, %d domain).")
+    var hostname: String?
+
+    @Option(name: .customLong("prefetch-multiplier"), help: "Messages reserved per slot (default 4).")
+    var prefetchMultiplier: Int?
+
+    @Option(name: .customLong("grace"), help: "Seconds a warm shutdown waits for running tasks (default 30).")
+    var gracePeriod: Double = 30
+
+    @Flag(name: .customLong("discard-dead-letters"), help: "Drop messages that cannot be processed instead of keeping them as dead letters.")
+    var discardDeadLetters = false
+
+    @Option(name: [.customShort("A"), .customLong("app")], help: .hidden)
+    var appName: String?
+
+    /// Creates the command (argument-parser does this).
+    public init() {}
+
+    /// Runs the worker until a signal stops it.
+    public func run() async throws {
+        let logger = CommandLogging.logger(label: "celeriac.worker", level: loglevel)
+        let config = try connection.configuration { config in
+            if let concurrency { config.workerConcurrency = concurrency }
+            if let prefetchMultiplier { config.workerPrefetchMultiplier = prefetchMultiplier }
+            if discardDeadLetters { config.deadLetterEnabled = false }
+        }
+        let connections = try await CeleriacConnections.open(config, logger: logger)
+        let app = CeleriacApp(configuration: config, broker: connections.broker, backend: connections.backend, registry: CommandContext.registry, logger: logger)
+        let queueList = queues.map { $0.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty } } ?? [config.taskDefaultQueue]
+        let workerConfiguration = Worker.Configuration(
+            concurrency: config.workerConcurrency ?? System.coreCount, prefetchMultiplier: config.workerPrefetchMultiplier, queues: queueList,
+            hostname: NodeName.expand(hostname ?? config.workerHostname ?? "celery@%h"), etaLimit: config.workerEtaLimit ?? 1000,
+            shutdownGracePeriod: .milliseconds(Int64(gracePeriod * 1000)), keepDeadLetters: config.deadLetterEnabled)
+        let worker = Worker(app: app, configuration: workerConfiguration, logger: logger)
+        do {
+            try await ServiceRunner.run([worker], logger: logger)
+        } catch {
+            await connections.close()
+            throw error
+        }
+        await connections.close()
+    }
+}
+
+/// Celery's node name templates.
+enum NodeName {
+    /// Expands `%h` (host), `%n` (host before the first dot) and `%d` (the rest) as Celery does.
+    static func expand(_ template: String) -> String {
+        let host = System.hostName
+        let short = host.split(separator: ".", maxSplits: 1).first.map(String.init) ?? host
+        let domain = host.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+        var name = template.replacingOccurrences("%h", with: host).replacingOccurrences("%n", with: short).replacingOccurrences("%d", with: domain)
+        if !name.contains("@") { name = name + "@" + host }
+        return name
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+
+    func replacingOccurrences(_ target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

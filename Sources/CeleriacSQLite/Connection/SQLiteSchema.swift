@@ -1,0 +1,72 @@
+import Celeriac
+
+/// The tables of a Celeriac SQLite database, shared by the broker and the result backend, versioned with
+/// `PRAGMA user_version`.
+///
+/// Version 1:
+/// - `celeriac_messages`: one row per message. `id` (the rowid) gives FIFO order; `state` is 0 (ready)
+///   or 1 (unacked, with `lease_until` in epoch seconds); `tag` is the delivery tag. The pickup index is
+///   `(queue, state, priority, id)`; a partial index on `lease_until` finds expired leases.
+/// - `celeriac_dead_letters`: messages a worker could not process.
+/// - `celeriac_revoked`: revoked task ids, numbered in order.
+/// - `celeriac_taskmeta`: task results, one row per task id, with Celery's result JSON in `meta`.
+enum SQLiteSchema {
+    /// The version this code writes.
+    static let version: Int64 = 1
+
+    private static let version1 = """
+        CREATE TABLE IF NOT EXISTS celeriac_messages (
+            id INTEGER PRIMARY KEY,
+            queue TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            tag TEXT NOT NULL UNIQUE,
+            envelope BLOB NOT NULL,
+            state INTEGER NOT NULL DEFAULT 0,
+            lease_until REAL,
+            redelivered INTEGER NOT NULL DEFAULT 0,
+            published_at REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS celeriac_messages_pickup ON celeriac_messages (queue, state, priority, id);
+        CREATE INDEX IF NOT EXISTS celeriac_messages_leases ON celeriac_messages (lease_until) WHERE state = 1;
+        CREATE TABLE IF NOT EXISTS celeriac_dead_letters (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            queue TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            task_id TEXT,
+            task_name TEXT,
+            reason TEXT NOT NULL,
+            envelope BLOB NOT NULL,
+            date REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS celeriac_revoked (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id TEXT NOT NULL UNIQUE,
+            date REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS celeriac_taskmeta (
+            task_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            date_done TEXT,
+            expires_at REAL
+        );
+        CREATE INDEX IF NOT EXISTS celeriac_taskmeta_expiry ON celeriac_taskmeta (expires_at) WHERE expires_at IS NOT NULL;
+        """
+
+    /// Creates the tables when missing, in one transaction.
+    /// - Throws: `CeleriacError` when the file holds a newer schema than this code knows.
+    static func migrate(_ connection: isolated SQLiteConnection) throws {
+        try connection.transaction {
+            let current = try connection.integer("PRAGMA user_version") ?? 0
+            guard current <= version else {
+                throw CeleriacError(
+                    connection.errorCode, "the SQLite database has schema version \(current); this Celeriac knows up to \(version)")
+            }
+            if current < version {
+                try connection.execute(version1)
+                try connection.execute("PRAGMA user_version = \(version)")
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Logging
+
+/// Logger metadata keys used by this module.
+enum SQLiteLogKey {
+    /// The database file path.
+    static let path = "celeriac.sqlite.path"
+    /// A queue name.
+    static let queue = "celery.queue"
+    /// A count of messages or results.
+    static let count = "celeriac.count"
+    /// A task id.
+    static let taskID = "celery.task.id"
+}
+
+extension Logger {
+    /// A logger that discards everything: the default when the caller passes none.
+    @usableFromInline static let sqliteDisabled = Logger(label: "celeriac.sqlite", factory: { _ in SwiftLogNoOpLogHandler() })
+}
