@@ -68,9 +68,14 @@ let package = Package(
             path: "Benchmarks/CeleriacBenchmarks",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CeleriacTesting",
+            dependencies: ["Celeriac", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CeleriacTests",
-            dependencies: ["Celeriac"],
+            dependencies: ["Celeriac", "CeleriacTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -51,7 +51,7 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
         case .success:
             if let value = meta.result as? Output { return value }
             do {
-                return try meta.result.decode(Output.self)
+                return try JSONValueDecoder().decode(Output.self, from: meta.result)
             } catch {
                 throw CeleriacError(.badResult, "the result is not a \(Output.self): \(meta.result.serialized(.compact))", taskID: meta.taskID, underlying: error)
             }

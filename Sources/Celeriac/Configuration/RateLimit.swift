@@ -22,6 +22,7 @@ public struct RateLimit: Sendable, Hashable, CustomStringConvertible {
     /// Whether this is no limit at all.
     public var isUnlimited: Bool { tokensPerSecond == 0 }
 
+    /// The rate as written (`"10/m"`), or "no limit".
     public var description: String { isUnlimited ? "no limit" : text }
 
     /// Parses a Celery rate string.

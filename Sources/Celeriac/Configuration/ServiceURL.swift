@@ -27,6 +27,7 @@ public struct ServiceURL: Sendable, Hashable {
         /// Creates a scheme from its text (lowercase).
         public init(rawValue: String) { self.rawValue = rawValue }
 
+        /// The scheme as written before `://`.
         public var description: String { rawValue }
 
         /// `sqlite:///relative.db` or `sqlite:////absolute.db`: Celeriac's embedded broker and backend.

@@ -86,11 +86,13 @@ public struct TaskRoutes: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         entries.makeIterator()
     }
 
+    /// Whether both hold the same patterns and routes in the same order.
     public static func == (lhs: TaskRoutes, rhs: TaskRoutes) -> Bool {
         lhs.entries.count == rhs.entries.count
             && zip(lhs.entries, rhs.entries).allSatisfy { $0.pattern == $1.pattern && $0.route == $1.route }
     }
 
+    /// Hashes the entries in order.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(entries.count)
         for entry in entries {

@@ -86,10 +86,10 @@ public struct PublishRetryPolicy: Sendable, Hashable {
     /// Seconds added to the wait on each retry.
     public var intervalStep: Double = 0.2
     /// The longest wait in seconds.
-    public var intervalMax: Double = 0.2
+    public var intervalMax: Double = 1
 
     /// Creates a policy; the defaults are Celery's.
-    public init(maxRetries: Int = 3, intervalStart: Double = 0, intervalStep: Double = 0.2, intervalMax: Double = 0.2) {
+    public init(maxRetries: Int = 3, intervalStart: Double = 0, intervalStep: Double = 0.2, intervalMax: Double = 1) {
         self.maxRetries = maxRetries
         self.intervalStart = intervalStart
         self.intervalStep = intervalStep

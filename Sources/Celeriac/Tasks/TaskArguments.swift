@@ -37,7 +37,7 @@ public enum TaskArgumentCoding {
     public static func encode<A: TaskArguments>(_ arguments: A) throws -> (args: [JSONValue], kwargs: JSONObject) {
         let value: JSONValue
         do {
-            value = try JSONValue(encoding: arguments)
+            value = try JSONValueEncoder().encode(arguments)
         } catch {
             throw CeleriacError(.badArguments, "cannot encode arguments of type \(A.self)", underlying: error)
         }
@@ -74,7 +74,7 @@ public enum TaskArgumentCoding {
             object[key] = value
         }
         do {
-            return try JSONValue.object(object).decode(A.self)
+            return try JSONValueDecoder().decode(A.self, from: .object(object))
         } catch {
             throw CeleriacError(.badArguments, "\(taskName)() arguments do not match: \(error)", taskName: taskName)
         }

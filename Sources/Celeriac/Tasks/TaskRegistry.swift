@@ -24,7 +24,7 @@ public final class TaskRegistry: Sendable {
             let output = try await body(arguments, context)
             if let value = output as? JSONValue { return value }
             do {
-                return try JSONValue(encoding: output)
+                return try JSONValueEncoder().encode(output)
             } catch {
                 throw CeleriacError(.badResult, "cannot encode the result of \(name) as JSON", taskName: name, underlying: error)
             }

@@ -25,5 +25,6 @@ public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Whether the database was locked by another connection (`SQLITE_BUSY` or `SQLITE_LOCKED`).
     public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
 
+    /// `"sqlite error <code>: <message>"`.
     public var description: String { "sqlite error \(code): \(message)" }
 }

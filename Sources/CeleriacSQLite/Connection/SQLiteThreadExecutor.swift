@@ -17,6 +17,8 @@ final class SQLiteThreadExecutor: SerialExecutor {
         let queue = JobQueue()
         self.queue = queue
         let thread = Thread { [weak self] in
+            // Named from inside: on Linux a name set before `start()` is not applied.
+            Thread.current.name = name
             while let jobs = queue.next() {
                 // Hold the executor only while running jobs, so its deinit can stop the thread.
                 guard let executor = self else { return }
@@ -24,7 +26,6 @@ final class SQLiteThreadExecutor: SerialExecutor {
                 for job in jobs { job.runSynchronously(on: unowned) }
             }
         }
-        thread.name = name
         thread.start()
     }
 

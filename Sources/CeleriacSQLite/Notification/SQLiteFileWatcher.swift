@@ -36,8 +36,10 @@ final class SQLiteFileWatcher: Sendable {
         let descriptor = inotify_init1(Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return nil }
         let watcher = SQLiteFileWatcher(descriptor: descriptor)
-        let thread = Thread { watcher.readEvents() }
-        thread.name = "celeriac.sqlite.inotify"
+        let thread = Thread {
+            Thread.current.name = "celeriac.inotify"
+            watcher.readEvents()
+        }
         thread.start()
         return watcher
     }

@@ -54,6 +54,18 @@ import Testing
         for broker in [publisher, first, second] { await broker.close() }
     }
 
+    @Test func concurrentOpensOfAFreshFileCreateTheSchemaOnce() async throws {
+        let database = TemporaryDatabase()
+        defer { database.remove() }
+        let brokers = try await withThrowingTaskGroup(of: SQLiteBroker.self) { group in
+            for _ in 0..<4 { group.addTask { try await SQLiteBroker(path: database.path) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for (index, broker) in brokers.enumerated() { try await broker.publish(bytes("m\(index)"), queue: "q", priority: 0) }
+        #expect(try await brokers[0].queueDepths() == [QueueDepth(queue: "q", ready: 4, unacked: 0)])
+        for broker in brokers { await broker.close() }
+    }
+
     @Test func receiveWakesPromptlyWhenAnotherBrokerPublishes() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }

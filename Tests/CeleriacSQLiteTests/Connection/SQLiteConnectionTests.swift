@@ -31,6 +31,15 @@ import Testing
         await connection.close()
     }
 
+    @Test func runsOnItsOwnThread() async throws {
+        let database = TemporaryDatabase()
+        defer { database.remove() }
+        let connection = try await open(database)
+        let name = try await connection.perform { _ in Thread.current.name }
+        #expect(name == "celeriac.sqlite")
+        await connection.close()
+    }
+
     @Test func opensInWALMode() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }

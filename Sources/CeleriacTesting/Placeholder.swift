@@ -1,0 +1,1 @@
+// In-memory fakes for unit tests; filled in by the worker test suite.
