@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CeleriacCommandsTests",
-            dependencies: ["CeleriacCommands", "Celeriac"],
+            dependencies: ["CeleriacCommands", "Celeriac", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -106,6 +106,21 @@ extension Worker {
         }
     }
 
+    /// Deletes expired results at start and then hourly (Celery runs `celery.backend_cleanup` daily from beat;
+    /// with the embedded backend the workers do it).
+    func resultCleanupLoop() async {
+        guard let backend = app.backend else { return }
+        while !Task.isCancelled {
+            do {
+                let deleted = try await backend.deleteExpired()
+                if deleted > 0 { logger.info("deleted expired results", metadata: ["count": "\(deleted)"]) }
+            } catch {
+                logger.error("deleting expired results failed", metadata: [LogKeys.error: "\(error)"])
+            }
+            do { try await Task.sleep(for: .seconds(3600)) } catch { return }
+        }
+    }
+
     /// Marks task ids revoked in this worker only (the broker's store is the durable record).
     public func markRevoked(_ ids: [String]) {
         revoked.withLock { set in for id in ids { set.insert(id) } }

@@ -87,6 +87,7 @@ public final class Worker: Service, Sendable {
                 background.addTask { await self.leaseLoop() }
                 background.addTask { await self.revocationLoop() }
                 background.addTask { await self.ackLoop() }
+                background.addTask { await self.resultCleanupLoop() }
                 await self.consumeAndRun()
                 background.cancelAll()
             }

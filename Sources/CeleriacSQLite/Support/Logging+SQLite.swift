@@ -4,12 +4,8 @@ import Logging
 enum SQLiteLogKey {
     /// The database file path.
     static let path = "celeriac.sqlite.path"
-    /// A queue name.
-    static let queue = "celery.queue"
     /// A count of messages or results.
     static let count = "celeriac.count"
-    /// A task id.
-    static let taskID = "celery.task.id"
 }
 
 extension Logger {

@@ -5,7 +5,7 @@ import Testing
 @testable import CeleriacSQLite
 
 @Suite struct SQLiteBrokerConcurrencyTests {
-    /// Receives and acks until `expected` messages were seen overall or nothing arrives for a while.
+    /// Receives and acks until nothing arrives for a while; returns the envelopes seen.
     private static func drain(_ broker: SQLiteBroker, queue: String) async throws -> [String] {
         var seen: [String] = []
         while true {

@@ -45,17 +45,4 @@ import Testing
         await waiter.value
         #expect(clock.now - start < .seconds(5))
     }
-
-    @Test func registryHandsOutOneSignalPerPathUntilTheLastUserLeaves() {
-        let registry = SQLiteNotifier(watcher: nil)
-        let first = registry.register(path: "/tmp/a.db")
-        let second = registry.register(path: "/tmp/a.db")
-        #expect(first === second)
-        #expect(registry.register(path: "/tmp/b.db") !== first)
-        registry.unregister(first)
-        #expect(registry.register(path: "/tmp/a.db") === first)
-        registry.unregister(first)
-        registry.unregister(first)
-        #expect(registry.register(path: "/tmp/a.db") !== first)
-    }
 }

@@ -90,7 +90,7 @@ struct JSONParserTests {
         ("'x'", 0, "unexpected"),
     ])
     func malformedInputReportsOffsetAndReason(text: String, offset: Int, reason: String) {
-        do {
+        do throws(JSONParseError) {
             let value = try JSONValue.parse(text)
             Issue.record("parsed \(text) as \(value)")
         } catch {

@@ -51,7 +51,7 @@ struct CeleryTimestampTests {
         #expect(CeleryTimestamp.format(.distantFuture).hasPrefix("9999-12-31T23:59:59.999999"))
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: .infinity)).hasPrefix("9999-"))
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: -.infinity)) == "0001-01-01T00:00:00+00:00")
-        #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: .nan)).hasPrefix("0001-") || true)
+        _ = CeleryTimestamp.format(Date(timeIntervalSince1970: .nan))  // no crash
     }
 
     @Test func roundTripsAtMicrosecondPrecision() throws {
