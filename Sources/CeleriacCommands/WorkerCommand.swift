@@ -44,12 +44,15 @@ public struct WorkerCommand: AsyncParsableCommand {
             if let prefetchMultiplier { config.workerPrefetchMultiplier = prefetchMultiplier }
             if discardDeadLetters { config.deadLetterEnabled = false }
         }
+        if !config.unrecognizedKeys.isEmpty {
+            logger.warning("settings Celeriac does not use are ignored", metadata: ["settings": "\(config.unrecognizedKeys.joined(separator: ", "))"])
+        }
         let connections = try await CeleriacConnections.open(config, logger: logger)
         let app = CeleriacApp(configuration: config, broker: connections.broker, backend: connections.backend, registry: CommandContext.registry, logger: logger)
         let queueList = queues.map { $0.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty } } ?? [config.taskDefaultQueue]
         let workerConfiguration = Worker.Configuration(
             concurrency: config.workerConcurrency ?? System.coreCount, prefetchMultiplier: config.workerPrefetchMultiplier, queues: queueList,
-            hostname: NodeName.expand(hostname ?? config.workerHostname ?? "celery@%h"), etaLimit: config.workerEtaLimit ?? 1000,
+            hostname: NodeName.expand(hostname ?? config.workerHostname ?? "celery@%h"), etaLimit: config.workerEtaLimit ?? Int.max,
             shutdownGracePeriod: .milliseconds(Int64(gracePeriod * 1000)), keepDeadLetters: config.deadLetterEnabled)
         let worker = Worker(app: app, configuration: workerConfiguration, logger: logger)
         do {

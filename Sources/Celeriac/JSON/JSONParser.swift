@@ -22,7 +22,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 extension JSONValue {
-    /// The deepest nesting of arrays and objects ``parse(_:)-(some Collection<UInt8>)`` accepts.
+    /// The deepest nesting of arrays and objects ``parse(_:)`` accepts.
     public static let maximumParseDepth = 512
 
     /// Parses an RFC 8259 JSON text from UTF-8 bytes.
@@ -44,7 +44,7 @@ extension JSONValue {
 
     /// Parses an RFC 8259 JSON text.
     ///
-    /// See ``parse(_:)-(some Collection<UInt8>)`` for the rules.
+    /// See ``parse(_:)`` for the rules.
     /// - Parameter text: the JSON text.
     /// - Returns: the parsed value.
     /// - Throws: ``JSONParseError`` with the byte offset (in the UTF-8 form of `text`) and the reason.

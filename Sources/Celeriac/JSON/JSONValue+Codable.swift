@@ -30,9 +30,9 @@ public struct JSONValueDecodingError: Error, Sendable, Hashable, CustomStringCon
 /// `JSONValue` encodes and decodes through any `Encoder`/`Decoder` as the JSON value it is.
 ///
 /// Integers decode as ``JSONValue/int(_:)`` when the decoder gives them as `Int`, other numbers as
-/// ``JSONValue/double(_:)``. Object key order survives encoding, and decoding where the decoder reports keys in
-/// order; Foundation's `JSONDecoder` does not promise that, so use ``JSONValue/parse(_:)-(some Collection<UInt8>)``
-/// when order matters.
+/// ``JSONValue/double(_:)``. Objects are encoded key by key in order, but Foundation's `JSONEncoder` and
+/// `JSONDecoder` don't keep key order: use ``JSONValue/parse(_:)`` and
+/// ``JSONValue/serialized(_:)`` when order matters (Celery's messages).
 extension JSONValue: Codable {
     private struct AnyKey: CodingKey {
         var stringValue: String
@@ -119,8 +119,9 @@ extension JSONValue {
     ///
     /// Those defaults matter for what Python sees: a `Date` becomes a number of seconds since 2001-01-01 (not
     /// ISO text: format it with ``CeleryTimestamp/format(_:utcOffsetSeconds:)`` yourself if Python expects a
-    /// string), `Data` becomes base64 text, NaN and infinities are refused, and key order is the order of
-    /// `encode(to:)` calls (synthesized conformances: declaration order).
+    /// string), `Data` becomes base64 text, and NaN and infinities are refused. Object keys come out **sorted**
+    /// (`.sortedKeys`): Foundation's encoder doesn't keep the order of `encode(to:)` calls, and sorting at least
+    /// makes the bytes (and Celery's `kwargsrepr`) the same on every run. A `JSONValue` passed in is kept as is.
     /// - Parameter value: the value to encode.
     /// - Throws: `EncodingError` from `JSONEncoder`, or ``JSONParseError`` if its output can't be read back.
     public init<T: Encodable>(encoding value: T) throws {
@@ -128,7 +129,9 @@ extension JSONValue {
             self = json
             return
         }
-        let data = try JSONEncoder().encode(value)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
         self = try JSONValue.parse(data)
     }
 

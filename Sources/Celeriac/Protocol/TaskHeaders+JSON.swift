@@ -16,7 +16,8 @@ extension TaskHeaders {
     public init(jsonObject: JSONObject) throws(CeleriacError) {
         let fields = WireFields(object: jsonObject, kind: "header")
         guard let task = try fields.string("task") else {
-            throw WireFields.malformed("no 'task' header: this is not a Celery task message")
+            throw CeleriacError(
+                .malformedMessage, "no 'task' header: this is not a Celery task message", taskID: jsonObject["id"]?.stringValue)
         }
         guard let id = try fields.string("id") else {
             throw CeleriacError(.malformedMessage, "no 'id' header", taskName: task)

@@ -1,7 +1,7 @@
 extension TaskMessage {
     /// Decodes a kombu envelope, the JSON text Celery puts on a Redis list (and other virtual transports).
     ///
-    /// See ``init(envelope:acceptContent:)-(JSONObject,_)`` for the rules.
+    /// See ``init(envelope:acceptContent:)`` for the rules.
     /// - Parameters:
     ///   - bytes: the envelope's UTF-8 JSON text.
     ///   - acceptContent: the content types to accept, as MIME types or Celery's short names (`"json"`).

@@ -40,7 +40,7 @@ extension TaskMessage {
             ("shadow", body["shadow"] ?? .null),
             ("eta", body["eta"] ?? .null),
             ("expires", body["expires"] ?? .null),
-            ("group", body["group"].flatMap { $0 == .null ? nil : $0 } ?? body["taskset"] ?? .null),
+            ("group", nonNull(body["group"]) ?? body["taskset"] ?? .null),
             ("group_index", body["group_index"] ?? .null),
             ("retries", body["retries"] ?? .int(0)),
             ("timelimit", body["timelimit"] ?? .array([.null, .null])),
@@ -62,8 +62,15 @@ extension TaskMessage {
         }
         let embed = TaskEmbed(
             callbacks: try fields.list("callbacks"), errbacks: try fields.list("errbacks"), chain: nil,
-            chord: body["chord"].flatMap { $0 == .null ? nil : $0 })
+            chord: nonNull(body["chord"]))
         self.init(headers: headers, properties: properties, args: args, kwargs: kwargs, embed: embed,
                   contentType: contentType, contentEncoding: contentEncoding)
     }
+}
+
+/// The value, or nil when it is absent or JSON null (`JSONValue` is nil-literal convertible, so a `nil` in a
+/// closure returning `JSONValue?` would quietly become `.null`).
+private func nonNull(_ value: JSONValue?) -> JSONValue? {
+    if case .null? = value { return nil }
+    return value
 }

@@ -9,6 +9,7 @@ package enum Base64 {
         /// What is wrong.
         package var reason: String
 
+        /// `"invalid base64 at byte <offset>: <reason>"`.
         package var description: String { "invalid base64 at byte \(offset): \(reason)" }
     }
 

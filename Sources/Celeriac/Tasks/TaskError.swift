@@ -84,8 +84,12 @@ public struct TaskError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Thrown inside a task when its soft time limit passes (Celery's `SoftTimeLimitExceeded`). The task is
-/// cancelled cooperatively; it may catch this and clean up.
+/// The failure stored when a task's soft time limit passes (Celery's `SoftTimeLimitExceeded`).
+///
+/// Swift has no way to raise an error inside running code: at the soft limit the task is *cancelled*, so
+/// its next `await` on something cancellable throws `CancellationError` (or `Task.isCancelled` turns
+/// true). The task may catch that, clean up, and return a value (then it succeeds); if it ends with an
+/// error, the worker stores this exception.
 public struct SoftTimeLimitExceeded: Error, Sendable, Hashable {
     /// The limit in seconds.
     public var seconds: Double

@@ -26,7 +26,8 @@ public struct TaskOptions: Sendable {
     public var rateLimit: String?
     /// Hard time limit in seconds.
     public var timeLimit: Double?
-    /// Soft time limit in seconds: the task is cancelled and can catch ``SoftTimeLimitExceeded``.
+    /// Soft time limit in seconds: the task is cancelled (it sees `CancellationError` and may clean up);
+    /// if it then fails, ``SoftTimeLimitExceeded`` is stored.
     public var softTimeLimit: Double?
     /// Default expiry in seconds from the call.
     public var expires: Double?

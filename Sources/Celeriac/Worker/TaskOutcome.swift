@@ -34,9 +34,14 @@ enum TimeLimitRunner {
         // cancellation, which a child task of a group cannot do (the group would wait for it).
         let work = Task {
             let result = await outcome { try await body() }
-            if race.softFired.load(ordering: .acquiring), let soft, case .failure = result {
-                finish(.softTimeLimit(soft))
-            } else {
+            switch result {
+            case .failure, .cancelled:
+                if race.softFired.load(ordering: .acquiring), let soft {
+                    finish(.softTimeLimit(soft))
+                } else {
+                    finish(result)
+                }
+            default:
                 finish(result)
             }
         }
@@ -107,6 +112,8 @@ enum TimeLimitRunner {
             return .success(try await body())
         } catch let retry as TaskRetry {
             return .retry(retry)
+        } catch is CancellationError where Task.isCancelled {
+            return .cancelled
         } catch {
             return .failure(error)
         }

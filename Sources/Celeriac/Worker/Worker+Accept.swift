@@ -21,6 +21,7 @@ extension Worker {
             rejectUnknownTask(delivery, message: message)
             return
         }
+        logger.info("Task received", metadata: .delivery(delivery, taskID: message.headers.id, taskName: message.headers.task).merging(["args": "\(message.headers.argsrepr ?? "")"]) { $1 })
         if discardIfRevokedOrExpired(delivery, message: message) { return }
 
         if let etaText = message.headers.eta, let eta = CeleryTimestamp.parse(etaText), eta.timeIntervalSinceNow > 0 {

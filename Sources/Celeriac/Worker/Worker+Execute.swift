@@ -19,7 +19,7 @@ extension Worker {
         var taskLogger = logger
         taskLogger[metadataKey: LogKeys.taskID] = "\(headers.id)"
         taskLogger[metadataKey: LogKeys.taskName] = "\(headers.task)"
-        taskLogger.info("Task received", metadata: [LogKeys.queue: "\(delivery.queue)", "args": "\(headers.argsrepr ?? "")"])
+        taskLogger.debug("Task started", metadata: [LogKeys.queue: "\(delivery.queue)"])
 
         let context = TaskContext(
             id: headers.id, name: headers.task, retries: headers.retries, args: message.args, kwargs: message.kwargs,
@@ -72,10 +72,23 @@ extension Worker {
             let taskError = TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [.double(seconds)])
             await recordFailure(taskError, traceback: nil, item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .cancelled:
-            // Cold shutdown: an acks-late message goes back for another worker; an early-acked one is lost,
-            // as in Celery.
-            taskLogger.warning("Task cancelled by shutdown")
-            if acksLate { await giveBack([delivery]) }
+            // Cold shutdown loses the run, as a killed pool child does in Celery. An early-acked message is
+            // gone; an acks-late one is requeued with reject_on_worker_lost, otherwise it fails with
+            // WorkerLostError and is acked (Celery's acks_on_failure_or_timeout).
+            taskLogger.warning("Task cancelled by cold shutdown")
+            guard acksLate else { return }
+            if task.options.rejectOnWorkerLost ?? app.configuration.taskRejectOnWorkerLost {
+                await giveBack([delivery])
+                return
+            }
+            let lost = TaskError(excType: "WorkerLostError", excModule: "billiard.exceptions", excMessage: [.string("Worker exited prematurely: cold shutdown of \(configuration.hostname)")])
+            await cleanup {
+                if !ignoreResult {
+                    await self.storeResult(ResultMeta(taskID: headers.id, status: .failure, result: .object(lost.json()), dateDone: CeleryTimestamp.format(Date())), message: message, queue: delivery.queue)
+                }
+                self.finish(delivery)
+                try await self.flushAcks()
+            }
             return
         }
         if acksLate { finish(delivery) }
@@ -126,11 +139,16 @@ extension Worker {
         }
         counters.withLock { $0.retried += 1 }
         metrics.record(task: headers.task, status: "retry")
-        let reason = retry.error ?? TaskError(excType: "Retry", excModule: "celery.exceptions", excMessage: [.string("Retry in \(retry.countdown ?? item.task.options.defaultRetryDelay)s")])
+        let reason = retry.error ?? TaskError(excType: "Retry", excModule: "celery.exceptions", excMessage: [.string(retry.eta.map { "Retry at \(CeleryTimestamp.format($0))" } ?? "Retry in \(Self.seconds(retry.countdown ?? item.task.options.defaultRetryDelay))s")])
         logger.info("Task retry", metadata: ["retries": "\(next.headers.retries)", "eta": "\(next.headers.eta ?? "")"])
         if !ignoreResult {
             await storeResult(ResultMeta(taskID: headers.id, status: .retry, result: .object(reason.json()), traceback: reason.traceback(taskName: headers.task)), message: message, queue: item.delivery.queue)
         }
+    }
+
+    /// Seconds as Celery prints them in retry messages: `10` for whole numbers, `0.5` otherwise.
+    static func seconds(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     /// Stores a result, with Celery's extended fields when `result_extended` is on. Failures are logged.

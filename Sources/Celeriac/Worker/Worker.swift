@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// A worker is a `Service`: run it in a `ServiceGroup`. The first graceful shutdown (SIGTERM/SIGINT)
 /// stops taking messages, gives back those reserved but not started, and lets running tasks finish
-/// within ``Configuration/shutdownGracePeriod``; cancellation (the second signal) stops at once, giving
-/// back the messages of acks-late tasks still running.
+/// within ``Configuration/shutdownGracePeriod``; cancellation (the second signal) stops at once: running
+/// acks-late tasks are requeued with `reject_on_worker_lost`, otherwise they fail with `WorkerLostError`
+/// as in Celery.
 ///
 /// Bad input never stops a worker: a malformed message, an unknown task or wrong arguments is logged with
 /// its message id and queue, gets a FAILURE result when its task id is known, and goes to the broker's
@@ -81,6 +82,11 @@ public final class Worker: Service, Sendable {
             "queues": "\(configuration.queues.joined(separator: ","))", "concurrency": "\(configuration.concurrency)",
             "tasks": "\(app.registry.names.joined(separator: ", "))",
         ])
+        for name in app.registry.names {
+            if let text = app.registry.task(named: name)?.options.rateLimit, (try? RateLimit(text)) == nil {
+                logger.error("invalid rate limit ignored", metadata: [LogKeys.taskName: "\(name)", "rate_limit": "\(text)"])
+            }
+        }
         await refreshRevoked()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { background in
