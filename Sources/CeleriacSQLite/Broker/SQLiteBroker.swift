@@ -170,7 +170,8 @@ public final class SQLiteBroker: Broker {
                     [.real(leaseUntil), .integer(candidate.id)]
                 ) { row in
                     deliveries.append(
-                        Delivery(tag: DeliveryTag(row.text(0) ?? ""), queue: row.text(1) ?? "", envelope: row.blob(2), redelivered: row.int64(3) != 0))
+                        Delivery(tag: DeliveryTag(row.text(0) ?? ""), queue: row.text(1) ?? "", envelope: row.blob(2), redelivered: row.int64(3) != 0)
+                    )
                 }
             }
             return (deliveries, restored)

@@ -63,9 +63,6 @@ actor SQLiteConnection {
         handle.close()
     }
 
-    /// Whether ``close()`` was called.
-    var isClosed: Bool { database == nil }
-
     private func openDatabase() throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -73,7 +70,7 @@ actor SQLiteConnection {
         guard rc == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(handle)
-            throw CeleriacError(errorCode, "cannot open the SQLite database", underlying: SQLiteError(code: rc, message: message))
+            throw CeleriacError(errorCode, "cannot open the SQLite database at \(path)", underlying: SQLiteError(code: rc, message: message))
         }
         self.handle.database = handle
         sqlite3_extended_result_codes(handle, 1)
@@ -119,7 +116,8 @@ extension SQLiteConnection {
         defer { sqlite3_free(message) }
         guard rc == SQLITE_OK else {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(database))
-            throw CeleriacError(errorCode, "SQLite statement failed", underlying: SQLiteError(code: sqlite3_extended_errcode(database), message: text))
+            throw CeleriacError(
+                errorCode, "SQLite statement failed", underlying: SQLiteError(code: sqlite3_extended_errcode(database), message: text))
         }
     }
 

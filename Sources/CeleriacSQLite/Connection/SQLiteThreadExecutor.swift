@@ -2,6 +2,12 @@ import Dispatch
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A serial executor that runs its jobs on one dedicated thread, so blocking sqlite3 calls never occupy
 /// the Swift cooperative thread pool.
 ///
@@ -17,8 +23,7 @@ final class SQLiteThreadExecutor: SerialExecutor {
         let queue = JobQueue()
         self.queue = queue
         let thread = Thread { [weak self] in
-            // Named from inside: on Linux a name set before `start()` is not applied.
-            Thread.current.name = name
+            setCurrentThreadName(name)
             while let jobs = queue.next() {
                 // Hold the executor only while running jobs, so its deinit can stop the thread.
                 guard let executor = self else { return }
@@ -40,6 +45,23 @@ final class SQLiteThreadExecutor: SerialExecutor {
     func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
+}
+
+/// Names the calling thread (for debuggers, `top -H`, crash reports), truncated to Linux's 15 bytes.
+///
+/// Done from inside the thread: Foundation's `Thread.name` set before `start()`, or set by the new
+/// thread before its creator recorded it, is not applied on Linux. Glibc's `pthread_setname_np` is not
+/// imported into Swift, so on Linux the name is written to `/proc/thread-self/comm`.
+func setCurrentThreadName(_ name: String) {
+    let truncated = Array(name.utf8.prefix(15))
+    #if canImport(Glibc)
+    let file = open("/proc/thread-self/comm", O_WRONLY)
+    guard file >= 0 else { return }
+    _ = truncated.withUnsafeBytes { write(file, $0.baseAddress, $0.count) }
+    close(file)
+    #elseif canImport(Darwin)
+    pthread_setname_np(String(decoding: truncated, as: UTF8.self))
+    #endif
 }
 
 extension SQLiteThreadExecutor {

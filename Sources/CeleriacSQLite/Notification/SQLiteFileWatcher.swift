@@ -37,7 +37,7 @@ final class SQLiteFileWatcher: Sendable {
         guard descriptor >= 0 else { return nil }
         let watcher = SQLiteFileWatcher(descriptor: descriptor)
         let thread = Thread {
-            Thread.current.name = "celeriac.inotify"
+            setCurrentThreadName("celeriac.inotify")
             watcher.readEvents()
         }
         thread.start()

@@ -44,7 +44,9 @@ import Testing
             let connection = try await SQLiteConnection.open(path: database.path, busyTimeout: .seconds(1), errorCode: .backendFailure)
             let stored = try await connection.perform { db in
                 var row: [String] = []
-                try db.query("SELECT status, meta, date_done FROM celeriac_taskmeta WHERE task_id = 't1'") { row = [$0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? ""] }
+                try db.query("SELECT status, meta, date_done FROM celeriac_taskmeta WHERE task_id = 't1'") {
+                    row = [$0.text(0) ?? "", $0.text(1) ?? "", $0.text(2) ?? ""]
+                }
                 return row
             }
             await connection.close()

@@ -131,7 +131,14 @@ import Testing
             let drained = clock.now - drainStart
             let publishRate = Double(count) / published.seconds
             let drainRate = Double(received) / drained.seconds
-            print("SQLiteBroker (debug build): published \(count) in \(published) (\(Int(publishRate))/s), received+acked in \(drained) (\(Int(drainRate))/s)")
+            #if DEBUG
+            let build = "debug"
+            #else
+            let build = "release"
+            #endif
+            print(
+                "SQLiteBroker (\(build) build): published \(count) in \(published) (\(Int(publishRate))/s), received+acked in \(drained) (\(Int(drainRate))/s)"
+            )
             #expect(received == count)
         }
     }

@@ -35,7 +35,7 @@ import Testing
         let database = TemporaryDatabase()
         defer { database.remove() }
         let connection = try await open(database)
-        let name = try await connection.perform { _ in Thread.current.name }
+        let name = try await connection.perform { _ in currentThreadName() }
         #expect(name == "celeriac.sqlite")
         await connection.close()
     }

@@ -11,7 +11,7 @@ import Testing
         nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
         private var counter = 0
 
-        func threadName() -> String? { Thread.current.name }
+        func threadName() -> String { currentThreadName() }
 
         func increment() -> Int {
             counter += 1

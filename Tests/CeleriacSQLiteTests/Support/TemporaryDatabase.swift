@@ -41,3 +41,9 @@ func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
 /// The envelopes of `deliveries` as text.
 func texts(_ deliveries: [Delivery]) -> [String] { deliveries.map { text($0.envelope) } }
+
+/// The calling thread's name as the system knows it (Linux: `/proc/thread-self/comm`).
+func currentThreadName() -> String {
+    let name = try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)
+    return name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+}
