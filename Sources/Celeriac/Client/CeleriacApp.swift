@@ -154,7 +154,9 @@ public final class CeleriacApp: Sendable {
         headers.softTimeLimit = options.softTimeLimit ?? taskOptions?.softTimeLimit
         headers.rootID = options.rootID ?? id
         headers.parentID = options.parentID
-        headers.argsrepr = JSONValue.pythonArgsRepr(args)
+        // Celery writes saferepr of what the caller passed: a tuple from delay/apply_async, the list given
+        // to send_task.
+        headers.argsrepr = explicitIgnoreResult ? JSONValue.pythonArgsRepr(args) : JSONValue.array(args).pythonSafeRepr()
         headers.kwargsrepr = JSONValue.pythonKwargsRepr(kwargs)
         headers.origin = origin
         if explicitIgnoreResult {

@@ -29,7 +29,21 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public init(_ pairs: [(String, JSONValue)] = []) {
         self.pairs = []
         self.pairs.reserveCapacity(pairs.count)
-        for (key, value) in pairs { self[key] = value }
+        if pairs.count <= 8 {
+            for (key, value) in pairs { self[key] = value }
+            return
+        }
+        // Linear for large objects: an index of where each key went.
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
+            if let index = positions[key] {
+                self.pairs[index].value = value
+            } else {
+                positions[key] = self.pairs.count
+                self.pairs.append((key, value))
+            }
+        }
     }
 
     /// Creates an object from a literal, keeping the literal's order.

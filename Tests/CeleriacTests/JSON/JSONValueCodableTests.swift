@@ -16,10 +16,17 @@ struct JSONValueCodableTests {
         var points: [Point]
     }
 
-    @Test func encodesInDeclarationOrder() throws {
+    @Test func encodesWithSortedKeys() throws {
         let value = try JSONValue(encoding: Point(x: 1, y: 2.5, label: "a"))
-        #expect(value == .object(["x": 1, "y": 2.5, "label": "a"]))
-        #expect(value.serialized() == #"{"x": 1, "y": 2.5, "label": "a"}"#)
+        #expect(value == .object(["label": "a", "x": 1, "y": 2.5]))
+        #expect(value.serialized() == #"{"label": "a", "x": 1, "y": 2.5}"#)
+        #expect(try JSONValue(encoding: Shape(name: "s", points: [])) == .object(["name": "s", "points": []]))
+        // A JSONValue is taken as it is, order included.
+        let ordered: JSONValue = .object(["z": 1, "a": 2])
+        #expect(try JSONValue(encoding: ordered) == ordered)
+        #expect(try JSONValue(encoding: 5) == 5)
+        #expect(try JSONValue(encoding: [1.5]) == [1.5])
+        #expect(throws: (any Error).self) { try JSONValue(encoding: Double.nan) }
     }
 
     @Test func decodes() throws {
@@ -70,9 +77,10 @@ struct JSONValueCodableTests {
 
     @Test func codableThroughFoundation() throws {
         let value: JSONValue = .object(["b": [1, 2.5, "x", true, nil], "a": .object(["n": -3])])
-        let data = try JSONEncoder().encode(value)
-        // Foundation's encoder keeps the order of encode calls.
-        #expect(try JSONValue.parse(data) == value)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(value)
+        #expect(try JSONValue.parse(data) == .object(["a": .object(["n": -3]), "b": [1, 2.5, "x", true, nil]]))
         let decoded = try JSONDecoder().decode(JSONValue.self, from: data)
         guard case .object(let object) = decoded else {
             Issue.record("not an object")

@@ -41,14 +41,17 @@ struct CeleryTimestampTests {
         let date = Date(timeIntervalSince1970: 1_795_664_425.067118)
         #expect(CeleryTimestamp.format(date) == "2026-11-26T03:40:25.067118+00:00")
         #expect(CeleryTimestamp.format(date, utcOffsetSeconds: -19_800) == "2026-11-25T22:10:25.067118-05:30")
-        #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: 1_893_484_800), utcOffsetSeconds: 7200) == "2030-01-01T12:00:00+02:00")
+        #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: 1_893_492_000), utcOffsetSeconds: 7200) == "2030-01-01T12:00:00+02:00")
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: 1_795_664_425), utcOffsetSeconds: 19_815) == "2026-11-26T09:10:40+05:30:15")
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: -1.5)) == "1969-12-31T23:59:58.500000+00:00")
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00+00:00")
     }
 
     @Test func clampsOutOfRangeDates() {
-        #expect(CeleryTimestamp.format(.distantFuture).hasPrefix("9999-12-31T23:59:59.999999"))
+        #expect(CeleryTimestamp.format(.distantFuture) == "4001-01-01T00:00:00+00:00")
+        #expect(CeleryTimestamp.format(.distantPast) == "0001-01-01T00:00:00+00:00")
+        #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: 1e12)) == "9999-12-31T23:59:59.999999+00:00")
+        #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: 253_402_300_799), utcOffsetSeconds: 3600) == "9999-12-31T23:59:59.999999+01:00")
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: .infinity)).hasPrefix("9999-"))
         #expect(CeleryTimestamp.format(Date(timeIntervalSince1970: -.infinity)) == "0001-01-01T00:00:00+00:00")
         _ = CeleryTimestamp.format(Date(timeIntervalSince1970: .nan))  // no crash
