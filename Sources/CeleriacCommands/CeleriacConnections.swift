@@ -39,7 +39,10 @@ public struct CeleriacConnections: Sendable {
                 throw CeleriacError(.invalidURL, "broker_url \(url): the SQLite broker needs a file path (sqlite:///relative.db or sqlite:////absolute.db), since workers and producers share it")
             }
             var options = SQLiteBroker.Configuration()
-            options.visibilityTimeout = .seconds(configuration.brokerTransportOptions.visibilityTimeout)
+            let visibility = configuration.brokerTransportOptions.visibilityTimeout
+            options.visibilityTimeout = .seconds(visibility)
+            // Restore expired leases at least twice per visibility timeout, at most every 5 s.
+            options.restoreInterval = .seconds(min(5, max(0.5, visibility / 2)))
             options.logger = logger
             return try await SQLiteBroker(path: path, configuration: options)
         default:

@@ -62,7 +62,7 @@ public enum TaskArgumentCoding {
         if args.count > names.count {
             throw CeleriacError(
                 .badArguments,
-                "\(taskName)() takes \(names.count) positional argument\(names.count == 1 ? "" : "s") but \(args.count) were given",
+                "\(taskName)() takes \(names.count) positional argument\(names.count == 1 ? "" : "s") but \(args.count) \(args.count == 1 ? "was" : "were") given",
                 taskName: taskName)
         }
         var object = JSONObject()

@@ -16,7 +16,10 @@ public struct TaskOptions: Sendable {
     public var retryJitter: Bool = true
     /// Acknowledge after the task ran instead of before (`acks_late`).
     public var acksLate: Bool?
-    /// Requeue an acks-late task whose execution was lost (`reject_on_worker_lost`).
+    /// Requeue an acks-late task whose execution was lost (`reject_on_worker_lost`). Celeriac runs tasks
+    /// inside the worker process, so a lost execution means a lost worker: its acks-late messages always
+    /// come back (after the lease, or at once on cold shutdown), as if this were `true`. Kept for
+    /// configuration compatibility with Celery.
     public var rejectOnWorkerLost: Bool?
     /// Do not store the result (`ignore_result`).
     public var ignoreResult: Bool?

@@ -45,6 +45,7 @@ final class WorkQueue<Element: Sendable>: Sendable {
 
     /// The next item, or `nil` once the queue is closed and empty, or the calling task is cancelled.
     func next() async -> Element? {
+        if Task.isCancelled { return nil }
         if let item = state.withLock({ $0.popFirst() }) { return item }
         let id = state.withLock { state in
             state.nextWaiterID += 1

@@ -25,7 +25,8 @@ extension Worker {
             id: headers.id, name: headers.task, retries: headers.retries, args: message.args, kwargs: message.kwargs,
             headers: headers, queue: delivery.queue, hostname: configuration.hostname, redelivered: delivery.redelivered || headers.redelivered == true,
             logger: taskLogger)
-        let ignoreResult = headers.ignoreResult ?? task.options.ignoreResult ?? app.configuration.taskIgnoreResult
+        // Either the caller or the task asking to ignore the result is enough, as in Celery's tracer.
+        let ignoreResult = headers.ignoreResult == true || (task.options.ignoreResult ?? app.configuration.taskIgnoreResult)
         if task.options.trackStarted ?? app.configuration.taskTrackStarted, !ignoreResult {
             await storeResult(
                 ResultMeta(taskID: headers.id, status: .started, result: .object(["pid": .int(System.processID), "hostname": .string(configuration.hostname)])),
@@ -72,23 +73,10 @@ extension Worker {
             let taskError = TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [.double(seconds)])
             await recordFailure(taskError, traceback: nil, item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .cancelled:
-            // Cold shutdown loses the run, as a killed pool child does in Celery. An early-acked message is
-            // gone; an acks-late one is requeued with reject_on_worker_lost, otherwise it fails with
-            // WorkerLostError and is acked (Celery's acks_on_failure_or_timeout).
-            taskLogger.warning("Task cancelled by cold shutdown")
-            guard acksLate else { return }
-            if task.options.rejectOnWorkerLost ?? app.configuration.taskRejectOnWorkerLost {
-                await giveBack([delivery])
-                return
-            }
-            let lost = TaskError(excType: "WorkerLostError", excModule: "billiard.exceptions", excMessage: [.string("Worker exited prematurely: cold shutdown of \(configuration.hostname)")])
-            await cleanup {
-                if !ignoreResult {
-                    await self.storeResult(ResultMeta(taskID: headers.id, status: .failure, result: .object(lost.json()), dateDone: CeleryTimestamp.format(Date())), message: message, queue: delivery.queue)
-                }
-                self.finish(delivery)
-                try await self.flushAcks()
-            }
+            // Cold shutdown: an acks-late message goes back to its queue so another worker runs it (nothing
+            // acknowledged late is ever lost); an early-acked one is gone, as in Celery.
+            taskLogger.warning("Task cancelled by cold shutdown", metadata: ["requeued": "\(acksLate)"])
+            if acksLate { await giveBack([delivery]) }
             return
         }
         if acksLate { finish(delivery) }

@@ -8,9 +8,8 @@ import Synchronization
 ///
 /// A worker is a `Service`: run it in a `ServiceGroup`. The first graceful shutdown (SIGTERM/SIGINT)
 /// stops taking messages, gives back those reserved but not started, and lets running tasks finish
-/// within ``Configuration/shutdownGracePeriod``; cancellation (the second signal) stops at once: running
-/// acks-late tasks are requeued with `reject_on_worker_lost`, otherwise they fail with `WorkerLostError`
-/// as in Celery.
+/// within ``Configuration/shutdownGracePeriod``; cancellation (the second signal) stops at once, giving
+/// back the messages of acks-late tasks still running so another worker runs them.
 ///
 /// Bad input never stops a worker: a malformed message, an unknown task or wrong arguments is logged with
 /// its message id and queue, gets a FAILURE result when its task id is known, and goes to the broker's
@@ -125,7 +124,14 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Bool.self) { runners in
             for _ in 0..<configuration.concurrency {
                 runners.addTask {
-                    while let item = await self.ready.next() { await self.execute(item) }
+                    while let item = await self.ready.next() {
+                        // A cold shutdown may land between taking a message and starting it: give it back.
+                        if Task.isCancelled {
+                            await self.giveBack([item.delivery])
+                            break
+                        }
+                        await self.execute(item)
+                    }
                     return true
                 }
             }
