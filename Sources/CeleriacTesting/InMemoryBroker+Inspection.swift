@@ -70,7 +70,7 @@ extension InMemoryBroker {
     ///   - condition: what to wait for.
     /// - Returns: whether the condition held before the timeout.
     @discardableResult
-    public func waitUntil(timeout: Duration = .seconds(2), _ condition: (InMemoryBroker) -> Bool) async -> Bool {
+    public func waitUntil(timeout: Duration = .seconds(10), _ condition: (InMemoryBroker) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while true {
             let version = changes.version
@@ -83,7 +83,7 @@ extension InMemoryBroker {
     /// Waits until a message of this task id is acked.
     /// - Returns: whether it was acked before the timeout.
     @discardableResult
-    public func waitUntilAcked(taskID: String, timeout: Duration = .seconds(2)) async -> Bool {
+    public func waitUntilAcked(taskID: String, timeout: Duration = .seconds(10)) async -> Bool {
         await waitUntil(timeout: timeout) { $0.isAcked(taskID: taskID) }
     }
 }

@@ -23,6 +23,9 @@ final class AckBuffer: Sendable {
         waiter?.resume()
     }
 
+    /// How many tags are pending.
+    var count: Int { state.withLock { $0.tags.count } }
+
     /// Takes the pending tags.
     func take() -> [DeliveryTag] {
         state.withLock { state in

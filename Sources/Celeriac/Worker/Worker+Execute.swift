@@ -17,8 +17,11 @@ extension Worker {
         defer { counters.withLock { $0.active -= 1 } }
 
         var taskLogger = logger
-        taskLogger[metadataKey: LogKeys.taskID] = "\(headers.id)"
-        taskLogger[metadataKey: LogKeys.taskName] = "\(headers.task)"
+        // One assignment, so handlers that render their metadata (StreamLogHandler) do it once per task.
+        var metadata = taskLogger.handler.metadata
+        metadata[LogKeys.taskID] = "\(headers.id)"
+        metadata[LogKeys.taskName] = "\(headers.task)"
+        taskLogger.handler.metadata = metadata
         taskLogger.debug("Task started", metadata: [LogKeys.queue: "\(delivery.queue)"])
 
         let context = TaskContext(

@@ -48,6 +48,9 @@ extension Worker {
     func ackLoop() async {
         while !Task.isCancelled {
             await acks.waitForTags()
+            // A moment's grace lets a busy worker's acks pile up into one broker transaction; the window
+            // was already released, so this delays nothing but the broker's bookkeeping.
+            if acks.count < 64 { try? await Task.sleep(for: .milliseconds(2)) }
             let tags = acks.take()
             guard !tags.isEmpty else { continue }
             var attempt = 0

@@ -29,6 +29,7 @@ public final class Worker: Service, Sendable {
     let revokedSequence = Atomic<Int64>(0)
     let etaHeld = Atomic<Int>(0)
     let stopping = Atomic<Bool>(false)
+    let pendingReceive = Mutex<Task<[Delivery], any Error>?>(nil)
     let counters = Mutex(Counters())
     let metrics: WorkerMetrics
 
@@ -117,6 +118,26 @@ public final class Worker: Service, Sendable {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         logger.info("warm shutdown: no new messages; waiting for running tasks")
         window.wake()
+        pendingReceive.withLock { $0?.cancel() }
+    }
+
+    /// Receives from the broker in a task that a warm shutdown can cancel, so an idle worker stops at once
+    /// instead of waiting out the receive timeout.
+    private func receiveInterruptibly(limit: Int) async throws -> [Delivery] {
+        let broker = app.broker
+        let queues = configuration.queues
+        let timeout = configuration.receiveTimeout
+        // Unstructured so beginShutdown() can cancel just this receive; cancellation of the worker itself
+        // is forwarded below.
+        let receive = Task { try await broker.receive(from: queues, limit: limit, timeout: timeout) }
+        pendingReceive.withLock { $0 = receive }
+        if stopping.load(ordering: .acquiring) { receive.cancel() }
+        defer { pendingReceive.withLock { $0 = nil } }
+        return try await withTaskCancellationHandler {
+            try await receive.value
+        } onCancel: {
+            receive.cancel()
+        }
     }
 
     /// Takes messages and runs them until shutdown, then waits for running tasks within the grace period.
@@ -174,7 +195,7 @@ public final class Worker: Service, Sendable {
             }
             let deliveries: [Delivery]
             do {
-                deliveries = try await app.broker.receive(from: configuration.queues, limit: min(free, 512), timeout: configuration.receiveTimeout)
+                deliveries = try await receiveInterruptibly(limit: min(free, 512))
                 failures = 0
             } catch {
                 if Task.isCancelled || stopping.load(ordering: .acquiring) { break }

@@ -70,7 +70,7 @@ public final class SQLiteResultBackend: ResultBackend {
                 WHERE celeriac_taskmeta.status <> 'SUCCESS'
                 """, values)
         }
-        signals.results.notify()
+        signals.resultsChanged()
     }
 
     /// The stored state of `taskID`, or `nil` (PENDING). Expired results are returned until

@@ -35,7 +35,7 @@ extension SQLiteBroker {
                 return copied > 0
             }
         }
-        if requeued { signals.messages.notify() }
+        if requeued { signals.messagesChanged() }
     }
 
     /// Puts unacked deliveries back at the front of their queues (they keep their place in FIFO order),
@@ -55,7 +55,7 @@ extension SQLiteBroker {
                 return count
             }
         }
-        if count > 0 { signals.messages.notify() }
+        if count > 0 { signals.messagesChanged() }
     }
 
     /// Renews the lease of unacked deliveries to now + ``Configuration/visibilityTimeout``, in one transaction.

@@ -64,7 +64,7 @@ extension SQLiteBroker: DeadLetterStore {
                 return true
             }
         }
-        if requeued { signals.messages.notify() }
+        if requeued { signals.messagesChanged() }
         return requeued
     }
 

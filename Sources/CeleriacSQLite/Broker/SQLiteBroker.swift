@@ -89,7 +89,7 @@ public final class SQLiteBroker: Broker {
                 }
             }
         }
-        signals.messages.notify()
+        signals.messagesChanged()
     }
 
     /// Inserts one ready message at the back of its queue.
@@ -191,6 +191,6 @@ public final class SQLiteBroker: Broker {
     func reportRestored(_ count: Int) {
         configuration.logger.info(
             "restored unacked messages whose lease ran out", metadata: [SQLiteLogKey.count: "\(count)", SQLiteLogKey.path: "\(path)"])
-        signals.messages.notify()
+        signals.messagesChanged()
     }
 }

@@ -3,25 +3,24 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Wakes waiters when another process writes a database file, with Linux inotify.
+/// Wakes waiters when another process commits to a database file, with Linux inotify.
 ///
 /// One inotify descriptor serves the whole process, read by one dedicated thread that lives as long as
-/// the process. Each database's directory is watched (`IN_MODIFY`, `IN_CLOSE_WRITE`, `IN_CREATE`,
-/// `IN_MOVED_TO`), because the `-wal` file comes and goes; events on the database, its `-wal` or
-/// `-journal` file signal that database's ``SQLiteFileSignals``. A commit in WAL mode writes the `-wal`
-/// file, so another process's commit wakes our waiters within the time the kernel takes to deliver the
-/// event (well under a millisecond on an idle machine). Writes by this process also raise events;
-/// waiters then find nothing new and wait again.
+/// the process. It watches each database's two notify files (``SQLiteNotifyFile``), which writers ring
+/// after a commit that makes messages ready or stores a result. Watching those small files rather than
+/// the database keeps SQLite's own writes free of inotify events, and since the ring follows the commit,
+/// a woken waiter always finds the new rows. The delay is the kernel's event delivery, well under a
+/// millisecond on an idle machine. Rings by this process also raise events; waiters then find nothing
+/// new and wait again.
 final class SQLiteFileWatcher: Sendable {
-    private struct Directory {
-        var descriptor: Int32
-        /// Signals by database file name.
-        var files: [String: SQLiteFileSignals] = [:]
+    private enum Kind {
+        case messages
+        case results
     }
 
     private struct State {
-        var directories: [String: Directory] = [:]
-        var directoryByDescriptor: [Int32: String] = [:]
+        var watches: [Int32: (signals: SQLiteFileSignals, kind: Kind)] = [:]
+        var watchesByPath: [String: [Int32]] = [:]
     }
 
     private let descriptor: Int32
@@ -44,44 +43,32 @@ final class SQLiteFileWatcher: Sendable {
         return watcher
     }
 
-    /// Starts watching the file of `signals`; on failure waiters fall back to polling.
+    /// Starts watching the notify files of `signals`; on failure waiters fall back to polling.
     func watch(_ signals: SQLiteFileSignals) {
-        let (directory, name) = Self.split(signals.path)
         state.withLock { state in
-            if state.directories[directory] == nil {
-                let mask = UInt32(IN_MODIFY) | UInt32(IN_CLOSE_WRITE) | UInt32(IN_CREATE) | UInt32(IN_MOVED_TO)
-                let watch = inotify_add_watch(descriptor, directory, mask)
-                guard watch >= 0 else { return }
-                state.directories[directory] = Directory(descriptor: watch)
-                state.directoryByDescriptor[watch] = directory
+            var added: [Int32] = []
+            for (file, kind) in [(signals.messagesFile.path, Kind.messages), (signals.resultsFile.path, Kind.results)] {
+                let watch = inotify_add_watch(descriptor, file, UInt32(IN_MODIFY))
+                guard watch >= 0 else { continue }
+                state.watches[watch] = (signals, kind)
+                added.append(watch)
             }
-            state.directories[directory]?.files[name] = signals
+            state.watchesByPath[signals.path] = added
         }
     }
 
-    /// Stops watching the file of `signals`.
+    /// Stops watching the notify files of `signals`.
     func unwatch(_ signals: SQLiteFileSignals) {
-        let (directory, name) = Self.split(signals.path)
         state.withLock { state in
-            guard var entry = state.directories[directory] else { return }
-            entry.files[name] = nil
-            if entry.files.isEmpty {
-                inotify_rm_watch(descriptor, entry.descriptor)
-                state.directories[directory] = nil
-                state.directoryByDescriptor[entry.descriptor] = nil
-            } else {
-                state.directories[directory] = entry
+            for watch in state.watchesByPath[signals.path] ?? [] {
+                inotify_rm_watch(descriptor, watch)
+                state.watches[watch] = nil
             }
+            state.watchesByPath[signals.path] = nil
         }
     }
 
-    private static func split(_ path: String) -> (directory: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-        let directory = String(path[..<slash])
-        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
-    }
-
-    /// The watcher thread's loop: blocks in `read`, then signals every database an event batch touched.
+    /// The watcher thread's loop: blocks in `read`, then signals what an event batch touched.
     private func readEvents() {
         let capacity = 64 * 1024
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
@@ -92,41 +79,31 @@ final class SQLiteFileWatcher: Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            let touched = touchedFiles(in: UnsafeRawBufferPointer(start: buffer, count: count))
-            for signals in touched { signals.notifyAll() }
+            for (signals, kind) in touched(in: UnsafeRawBufferPointer(start: buffer, count: count)) {
+                switch kind {
+                case .messages: signals.messages.notify()
+                case .results: signals.results.notify()
+                }
+            }
         }
     }
 
-    /// Parses a batch of `inotify_event` records and returns the signals of the databases they name.
-    private func touchedFiles(in events: UnsafeRawBufferPointer) -> [SQLiteFileSignals] {
+    /// Parses a batch of `inotify_event` records and returns each touched signal once.
+    private func touched(in events: UnsafeRawBufferPointer) -> [(SQLiteFileSignals, Kind)] {
         let headerSize = 16  // wd, mask, cookie, len: four 32-bit fields
-        var touched: [ObjectIdentifier: SQLiteFileSignals] = [:]
+        var seen: Set<Int32> = []
+        var result: [(SQLiteFileSignals, Kind)] = []
         var offset = 0
         state.withLock { state in
             while offset + headerSize <= events.count {
                 let watch = events.loadUnaligned(fromByteOffset: offset, as: Int32.self)
                 let length = Int(events.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
-                let nameStart = offset + headerSize
-                offset = nameStart + length
-                guard length > 0, offset <= events.count,
-                    let directory = state.directoryByDescriptor[watch], let files = state.directories[directory]?.files
-                else { continue }
-                let nameBytes = UnsafeRawBufferPointer(rebasing: events[nameStart..<offset])
-                let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-                if let signals = files[Self.databaseName(of: name)] {
-                    touched[ObjectIdentifier(signals)] = signals
-                }
+                offset += headerSize + length
+                guard seen.insert(watch).inserted, let entry = state.watches[watch] else { continue }
+                result.append(entry)
             }
         }
-        return Array(touched.values)
-    }
-
-    /// The database file name of `name`, which may be the database itself or its `-wal`/`-journal` file.
-    private static func databaseName(of name: String) -> String {
-        for suffix in ["-wal", "-journal"] where name.hasSuffix(suffix) {
-            return String(name.dropLast(suffix.count))
-        }
-        return name
+        return result
     }
 }
 #else

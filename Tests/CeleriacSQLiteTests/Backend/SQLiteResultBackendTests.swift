@@ -130,7 +130,7 @@ import Testing
     }
 
     #if canImport(Glibc)
-    @Test func waitForReadyWakesThroughInotifyOnAWriteWithoutSignal() async throws {
+    @Test func waitForReadyWakesThroughInotifyWhenAnotherProcessRings() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
         let waiter = try await SQLiteResultBackend(path: database.path, configuration: .init(pollInterval: .seconds(10)))
@@ -143,6 +143,7 @@ import Testing
         try await other.perform { db in
             try db.run("INSERT INTO celeriac_taskmeta (task_id, status, meta) VALUES ('t', 'SUCCESS', ?)", [.text(json)])
         }
+        SQLiteNotifyFile(path: SQLitePath.canonical(database.path) + "-notify-results").ring()
         let meta = try await waited
         let latency = clock.now - start
         print("SQLiteResultBackend inotify wake-up latency: \(latency)")

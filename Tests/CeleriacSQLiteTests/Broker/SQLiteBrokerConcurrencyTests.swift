@@ -87,11 +87,11 @@ import Testing
     }
 
     #if canImport(Glibc)
-    @Test func receiveWakesThroughInotifyOnAWriteWithoutSignal() async throws {
+    @Test func receiveWakesThroughInotifyWhenAnotherProcessRings() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
         let receiver = try await SQLiteBroker(path: database.path, configuration: .init(pollInterval: .seconds(10)))
-        // A bare connection writes like another process would: no in-process signal.
+        // A bare connection writes and rings the notify file like another process would: no in-process signal.
         let other = try await SQLiteConnection.open(path: database.path, busyTimeout: .seconds(5), errorCode: .brokerFailure)
         let clock = ContinuousClock()
         async let received = receiver.receive(from: ["q"], limit: 1, timeout: .seconds(10))
@@ -100,6 +100,7 @@ import Testing
         try await other.perform { db in
             try SQLiteBroker.insert(db, envelope: bytes("ping"), queue: "q", priority: 0, redelivered: false, now: SQLitePath.now())
         }
+        SQLiteNotifyFile(path: SQLitePath.canonical(database.path) + "-notify-messages").ring()
         let deliveries = try await received
         let latency = clock.now - start
         print("SQLiteBroker inotify wake-up latency: \(latency)")

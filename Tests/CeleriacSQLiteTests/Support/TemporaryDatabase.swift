@@ -12,7 +12,7 @@ struct TemporaryDatabase {
     }
 
     func remove() {
-        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        for suffix in ["", "-wal", "-shm", "-journal", "-notify-messages", "-notify-results"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 }
 

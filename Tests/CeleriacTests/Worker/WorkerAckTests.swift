@@ -22,7 +22,7 @@ struct WorkerAckTests {
         }
         let result = try await h.app.send(name: "tests.late")
         try await h.withWorker { _ in
-            _ = try await result.get(timeout: .seconds(2))
+            _ = try await result.get(timeout: .seconds(10))
             #expect(await h.broker.waitUntilAcked(taskID: result.id))
         }
         let observation = try #require(seen.all.first)
@@ -38,7 +38,7 @@ struct WorkerAckTests {
         h.app.registry.register(name: "tests.fail") { _, _, _ in throw TaskError.valueError("boom") }
         let result = try await h.app.send(name: "tests.fail")
         try await h.withWorker { _ in
-            _ = try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2))
+            _ = try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10))
             #expect(await h.broker.waitUntilAcked(taskID: result.id))
         }
         let stored = try #require(h.backend.firstStore(of: result.id, status: .failure))
@@ -52,11 +52,11 @@ struct WorkerAckTests {
         let seen = Probe<Bool>()
         h.app.registry.register(name: "tests.early") { _, _, context in
             // The ack was sent before the body started; it reaches the broker while the body still runs.
-            seen.append(await h.broker.waitUntilAcked(taskID: context.id, timeout: .seconds(1)))
+            seen.append(await h.broker.waitUntilAcked(taskID: context.id, timeout: .seconds(10)))
             return "ok"
         }
         let result = try await h.app.send(name: "tests.early")
-        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(10)) }
         #expect(seen.all == [true])
         let stored = try #require(h.backend.firstStore(of: result.id, status: .success))
         let ack = try #require(h.broker.events(taskID: result.id).first { $0.kind == .acked })
@@ -67,7 +67,7 @@ struct WorkerAckTests {
         let h = WorkerHarness()
         let gate = Probe<Int>()
         h.app.registry.register(name: "tests.block") { _, _, _ in
-            _ = await eventually(timeout: .seconds(2)) { gate.count > 0 }
+            _ = await eventually(timeout: .seconds(10)) { gate.count > 0 }
             return .null
         }
         var ids: [String] = []
@@ -77,7 +77,7 @@ struct WorkerAckTests {
             // The first started (acked early); the other two are reserved, not started, still unacked.
             #expect(h.broker.unackedTaskIDs == [ids[1], ids[2]])
             gate.append(1)
-            for id in ids { _ = try await h.backend.waitForReady(taskID: id, timeout: .seconds(2)) }
+            for id in ids { _ = try await h.backend.waitForReady(taskID: id, timeout: .seconds(10)) }
         }
         #expect(h.broker.ackOrder == ids)
     }

@@ -23,12 +23,12 @@ struct WorkerBadMessageTests {
         let unknown = try await h.app.send(name: "tests.nope", args: [1])
         let good = try await h.app.delay(addTask, AddArguments(x: 2, y: 3))
         try await h.withWorker { _ in
-            let meta = try await h.backend.waitForReady(taskID: unknown.id, timeout: .seconds(2))
+            let meta = try await h.backend.waitForReady(taskID: unknown.id, timeout: .seconds(10))
             #expect(meta?.status == .failure)
             #expect(meta?.result == .object(["exc_type": "NotRegistered", "exc_message": ["tests.nope"], "exc_module": "celery.exceptions"]))
             #expect(meta?.traceback == nil)
             // The worker keeps running.
-            #expect(try await good.get(timeout: .seconds(2)) == 5)
+            #expect(try await good.get(timeout: .seconds(10)) == 5)
             #expect(await h.broker.waitUntil { $0.storedDeadLetters.count == 1 })
         }
         let letter = try #require(h.broker.storedDeadLetters.first)
@@ -68,7 +68,7 @@ struct WorkerBadMessageTests {
         try await h.broker.publish(raw, queue: "celery", priority: 0)
         let good = try await h.app.delay(addTask, AddArguments(x: 2, y: 3))
         try await h.withWorker { _ in
-            let value = try await good.get(timeout: .seconds(2))
+            let value = try await good.get(timeout: .seconds(10))
             #expect(value == 5)
             #expect(await h.broker.waitUntil { $0.storedDeadLetters.count == 1 && $0.unackedCount == 0 })
         }
@@ -89,7 +89,7 @@ struct WorkerBadMessageTests {
         }
         let result = try await h.app.send(name: "tests.add", args: ["a", "b"])
         let meta = try await h.withWorker { _ in
-            let meta = try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2))
+            let meta = try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10))
             #expect(await h.broker.waitUntil { $0.storedDeadLetters.count == 1 })
             return meta
         }
@@ -106,7 +106,7 @@ struct WorkerBadMessageTests {
         let h = WorkerHarness()
         h.app.registry.register(addTask) { args, _ in args.x + args.y }
         let result = try await h.app.send(name: "tests.add", args: [1, 2, 3])
-        let meta = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2)) }
+        let meta = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10)) }
         #expect(TaskError.stored(in: meta) == .typeError("tests.add() takes 2 positional arguments but 3 were given"))
     }
 
@@ -116,7 +116,7 @@ struct WorkerBadMessageTests {
         var configuration = WorkerHarness.configuration()
         configuration.keepDeadLetters = false
         let worker = try await h.withWorker(configuration) { worker in
-            _ = try await h.backend.waitForReady(taskID: unknown.id, timeout: .seconds(2))
+            _ = try await h.backend.waitForReady(taskID: unknown.id, timeout: .seconds(10))
             #expect(await h.broker.waitUntilAcked(taskID: unknown.id))
             return worker
         }

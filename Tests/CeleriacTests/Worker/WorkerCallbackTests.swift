@@ -72,7 +72,7 @@ struct WorkerCallbackTests {
         first.embed.chain = chain
         try await h.app.publish(first, queue: queue)
         let last = h.app.asyncResult(id: third, as: Int.self)
-        let value = try await h.withWorker { _ in try await last.get(timeout: .seconds(2)) }
+        let value = try await h.withWorker { _ in try await last.get(timeout: .seconds(10)) }
         #expect(value == 10)
         #expect(try await h.app.asyncResult(id: first.headers.id, as: Int.self).get(timeout: .zero) == 3)
         #expect(try await h.app.asyncResult(id: second, as: Int.self).get(timeout: .zero) == 6)

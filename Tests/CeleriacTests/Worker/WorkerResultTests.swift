@@ -10,7 +10,7 @@ struct WorkerResultTests {
         h.app.registry.register(addTask) { args, _ in args.x + args.y }
         let before = Date()
         let result = try await h.app.delay(addTask, AddArguments(x: 2, y: 3))
-        let value = try await h.withWorker { _ in try await result.get(timeout: .seconds(2)) }
+        let value = try await h.withWorker { _ in try await result.get(timeout: .seconds(10)) }
         #expect(value == 5)
 
         let meta = try #require(h.backend.current(result.id))
@@ -38,7 +38,7 @@ struct WorkerResultTests {
         let ignored = try await h.app.applyAsync(addTask, AddArguments(x: 1, y: 1), options: CallOptions(ignoreResult: true))
         let stored = try await h.app.delay(addTask, AddArguments(x: 2, y: 2))
         try await h.withWorker { _ in
-            #expect(try await stored.get(timeout: .seconds(2)) == 4)
+            #expect(try await stored.get(timeout: .seconds(10)) == 4)
             try await h.fence()
         }
         #expect(ran.all.contains(ignored.id))
@@ -84,7 +84,7 @@ struct WorkerResultTests {
             return "ok"
         }
         let result = try await h.app.send(name: "tests.tracked")
-        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(10)) }
         #expect(startedSeen.all == [.started])
         #expect(h.backend.history(of: result.id) == [.started, .success])
         let started = try #require(h.backend.metas(of: result.id).first)
@@ -96,7 +96,7 @@ struct WorkerResultTests {
         let h = WorkerHarness { $0.taskTrackStarted = true }
         h.app.registry.register(addTask) { args, _ in args.x + args.y }
         let result = try await h.app.delay(addTask, AddArguments(x: 1, y: 2))
-        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(10)) }
         #expect(h.backend.history(of: result.id) == [.started, .success])
     }
 
@@ -104,7 +104,7 @@ struct WorkerResultTests {
         let h = WorkerHarness { $0.resultExtended = true }
         h.app.registry.register(addTask) { args, _ in args.x + args.y }
         let result = try await h.app.applyAsync(addTask, AddArguments(x: 2, y: 3), options: CallOptions(queue: "math"))
-        _ = try await h.withWorker(WorkerHarness.configuration(queues: ["math"])) { _ in try await result.get(timeout: .seconds(2)) }
+        _ = try await h.withWorker(WorkerHarness.configuration(queues: ["math"])) { _ in try await result.get(timeout: .seconds(10)) }
         let meta = try #require(h.backend.current(result.id))
         let extended = try #require(meta.extended)
         #expect(extended == ResultMeta.Extended(name: "tests.add", args: [2, 3], kwargs: [:], worker: "celery@test", retries: 0, queue: "math"))
@@ -118,7 +118,7 @@ struct WorkerResultTests {
         h.app.registry.register(name: "tests.fail") { _, _, _ in throw TaskError(excType: "ValueError", excMessage: ["boom", 42]) }
         let result = try await h.app.send(name: "tests.fail")
         let error = try await h.withWorker { _ in
-            await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(2)) }
+            await #expect(throws: TaskFailedError.self) { try await result.get(timeout: .seconds(10)) }
         }
         #expect(error?.error == TaskError(excType: "ValueError", excModule: "builtins", excMessage: ["boom", 42]))
         let meta = try #require(h.backend.current(result.id))
@@ -144,7 +144,7 @@ struct WorkerResultTests {
             try await h.app.send(name: "tests.add", options: CallOptions(expires: .date(Date(timeIntervalSinceNow: -1)))).id,
         ]
         let counts = try await h.withWorker { worker in
-            for id in ids { _ = try await h.backend.waitForReady(taskID: id, timeout: .seconds(2)) }
+            for id in ids { _ = try await h.backend.waitForReady(taskID: id, timeout: .seconds(10)) }
             try await h.fence()
             return worker.counts
         }

@@ -15,7 +15,7 @@ struct WorkerRetryTests {
         }
         let result = try await h.app.send(name: "tests.flaky", args: [7], options: CallOptions(queue: "work"))
         let value = try await h.withWorker(WorkerHarness.configuration(queues: ["work"])) { _ in
-            try await result.get(timeout: .seconds(2))
+            try await result.get(timeout: .seconds(10))
         }
         #expect(value == .int(1))
         #expect(runs.all == [0, 1])
@@ -51,7 +51,7 @@ struct WorkerRetryTests {
             try context.retry(countdown: 0)
         }
         let result = try await h.app.send(name: "tests.always")
-        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10)) }
         #expect(runs.all == [0, 1])
         #expect(h.backend.history(of: result.id) == [.retry, .failure])
         let error = try #require(TaskError.stored(in: h.backend.current(result.id)))
@@ -66,7 +66,7 @@ struct WorkerRetryTests {
             try context.retry(countdown: 0, error: TaskError.valueError("boom"))
         }
         let result = try await h.app.send(name: "tests.never")
-        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10)) }
         #expect(h.backend.history(of: result.id) == [.failure])
         #expect(TaskError.stored(in: h.backend.current(result.id)) == .valueError("boom"))
         // No retry message was sent.
@@ -80,7 +80,7 @@ struct WorkerRetryTests {
             return "ok"
         }
         let result = try await h.app.send(name: "tests.flaky")
-        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await result.get(timeout: .seconds(10)) }
         let retryMeta = try #require(h.backend.metas(of: result.id).first)
         #expect(retryMeta.status == .retry)
         #expect(TaskError.stored(in: retryMeta) == .keyError("missing"))
@@ -96,7 +96,7 @@ struct WorkerRetryTests {
             try context.retry(countdown: 0, maxRetries: .some(0))
         }
         let result = try await h.app.send(name: "tests.override")
-        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10)) }
         #expect(runs.all == [0])
         #expect(TaskError.stored(in: h.backend.current(result.id))?.excType == "MaxRetriesExceededError")
     }
@@ -148,7 +148,7 @@ struct WorkerRetryTests {
         let options = TaskOptions(autoretryFor: TaskOptions.retrying(on: Flaky.self), retryBackoff: 1)
         h.app.registry.register(name: "tests.other", options: options) { _, _, _ in throw TaskError.valueError("no") }
         let result = try await h.app.send(name: "tests.other")
-        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(2)) }
+        _ = try await h.withWorker { _ in try await h.backend.waitForReady(taskID: result.id, timeout: .seconds(10)) }
         #expect(h.backend.history(of: result.id) == [.failure])
         #expect(h.broker.published.count == 1)
     }

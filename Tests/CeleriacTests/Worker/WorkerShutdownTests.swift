@@ -51,7 +51,7 @@ struct WorkerShutdownTests {
         run.cancel()
         let begin = ContinuousClock.now
         try await run.value
-        #expect((ContinuousClock.now - begin).seconds < 1.5, "cold shutdown took too long")
+        #expect((ContinuousClock.now - begin).seconds < 4, "cold shutdown took too long")
     }
 
     @Test func coldShutdownGivesBackRunningAcksLateTasks() async throws {
