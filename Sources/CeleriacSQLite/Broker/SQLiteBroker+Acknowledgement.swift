@@ -28,9 +28,17 @@ extension SQLiteBroker {
                 // A new row takes a new, higher id: the back of the queue.
                 let copied = try db.run(
                     """
-                    INSERT INTO celeriac_messages (queue, priority, tag, envelope, redelivered, published_at)
-                    SELECT queue, priority, ?, envelope, 1, published_at FROM celeriac_messages WHERE tag = ?
+                    INSERT INTO celeriac_messages (queue, priority, tag, redelivered, published_at)
+                    SELECT queue, priority, ?, 1, published_at FROM celeriac_messages WHERE tag = ?
                     """, [.text(newTag), .text(tag)])
+                if copied > 0 {
+                    try db.run(
+                        """
+                        INSERT INTO celeriac_message_bodies (id, envelope)
+                        SELECT last_insert_rowid(), b.envelope FROM celeriac_message_bodies b
+                        JOIN celeriac_messages m ON m.id = b.id WHERE m.tag = ?
+                        """, [.text(tag)])
+                }
                 try db.run("DELETE FROM celeriac_messages WHERE tag = ?", [.text(tag)])
                 return copied > 0
             }

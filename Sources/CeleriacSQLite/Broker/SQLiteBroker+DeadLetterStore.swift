@@ -56,10 +56,13 @@ extension SQLiteBroker: DeadLetterStore {
             try db.transaction {
                 let copied = try db.run(
                     """
-                    INSERT INTO celeriac_messages (queue, priority, tag, envelope, published_at)
-                    SELECT coalesce(?2, queue), priority, ?3, envelope, ?4 FROM celeriac_dead_letters WHERE id = ?1
+                    INSERT INTO celeriac_messages (queue, priority, tag, published_at)
+                    SELECT coalesce(?2, queue), priority, ?3, ?4 FROM celeriac_dead_letters WHERE id = ?1
                     """, [.text(id), queue.map(SQLiteValue.text) ?? .null, .text(tag), .real(now)])
                 guard copied > 0 else { return false }
+                try db.run(
+                    "INSERT INTO celeriac_message_bodies (id, envelope) SELECT last_insert_rowid(), envelope FROM celeriac_dead_letters WHERE id = ?",
+                    [.text(id)])
                 try db.run("DELETE FROM celeriac_dead_letters WHERE id = ?", [.text(id)])
                 return true
             }

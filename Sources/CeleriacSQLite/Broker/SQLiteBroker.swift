@@ -97,15 +97,22 @@ public final class SQLiteBroker: Broker {
         _ db: isolated SQLiteConnection, envelope: [UInt8], queue: String, priority: Int, redelivered: Bool, now: Double
     ) throws {
         try db.run(
-            "INSERT INTO celeriac_messages (queue, priority, tag, envelope, redelivered, published_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                .text(queue), .integer(Int64(min(max(priority, 0), 9))), .text(newTag()), .blob(envelope),
-                .integer(redelivered ? 1 : 0), .real(now),
-            ])
+            "INSERT INTO celeriac_messages (queue, priority, tag, redelivered, published_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(queue), .integer(Int64(min(max(priority, 0), 9))), .text(newTag()), .integer(redelivered ? 1 : 0), .real(now)])
+        try db.run("INSERT INTO celeriac_message_bodies (id, envelope) VALUES (last_insert_rowid(), ?)", [.blob(envelope)])
     }
 
-    /// A new delivery tag.
-    static func newTag() -> String { UUID().uuidString.lowercased() }
+    /// A new delivery tag: a random prefix per process and a counter, unique across processes and
+    /// ordered within one, so consecutive messages' tags sit together in the tag index (random UUIDs
+    /// made every insert and ack touch a different index page).
+    static func newTag() -> String {
+        let number = tagCounter.wrappingAdd(1, ordering: .relaxed).newValue
+        let digits = String(number, radix: 16)
+        return tagPrefix + String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+    }
+
+    private static let tagPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16) + "-"
+    private static let tagCounter = Atomic<UInt64>(0)
 
     // MARK: - Receiving
 
@@ -165,14 +172,15 @@ public final class SQLiteBroker: Broker {
             var deliveries: [Delivery] = []
             deliveries.reserveCapacity(min(limit, candidates.count))
             for candidate in candidates.prefix(limit) {
+                var taken: (tag: String, queue: String, redelivered: Bool)?
                 try db.query(
-                    "UPDATE celeriac_messages SET state = 1, lease_until = ? WHERE id = ? RETURNING tag, queue, envelope, redelivered",
+                    "UPDATE celeriac_messages SET state = 1, lease_until = ? WHERE id = ? RETURNING tag, queue, redelivered",
                     [.real(leaseUntil), .integer(candidate.id)]
-                ) { row in
-                    deliveries.append(
-                        Delivery(tag: DeliveryTag(row.text(0) ?? ""), queue: row.text(1) ?? "", envelope: row.blob(2), redelivered: row.int64(3) != 0)
-                    )
-                }
+                ) { row in taken = (row.text(0) ?? "", row.text(1) ?? "", row.int64(2) != 0) }
+                guard let taken else { continue }
+                var envelope: [UInt8] = []
+                try db.query("SELECT envelope FROM celeriac_message_bodies WHERE id = ?", [.integer(candidate.id)]) { row in envelope = row.blob(0) }
+                deliveries.append(Delivery(tag: DeliveryTag(taken.tag), queue: taken.queue, envelope: envelope, redelivered: taken.redelivered))
             }
             return (deliveries, restored)
         }

@@ -3,24 +3,26 @@ import Celeriac
 /// The tables of a Celeriac SQLite database, shared by the broker and the result backend, versioned with
 /// `PRAGMA user_version`.
 ///
-/// Version 1:
-/// - `celeriac_messages`: one row per message. `id` (the rowid) gives FIFO order; `state` is 0 (ready)
-///   or 1 (unacked, with `lease_until` in epoch seconds); `tag` is the delivery tag. The pickup index is
-///   `(queue, state, priority, id)`; a partial index on `lease_until` finds expired leases.
+/// Version 2:
+/// - `celeriac_messages`: one small row per message. `id` (the rowid) gives FIFO order; `state` is 0
+///   (ready) or 1 (unacked, with `lease_until` in epoch seconds); `tag` is the delivery tag. The pickup
+///   index is `(queue, state, priority, id)`; a partial index on `lease_until` finds expired leases.
+/// - `celeriac_message_bodies`: the envelope of each message, by message id. Kept apart so that taking,
+///   leasing and giving back a message rewrite a row of a few dozen bytes, not the whole envelope; a
+///   trigger deletes the body with its message.
 /// - `celeriac_dead_letters`: messages a worker could not process.
 /// - `celeriac_revoked`: revoked task ids, numbered in order.
 /// - `celeriac_taskmeta`: task results, one row per task id, with Celery's result JSON in `meta`.
 enum SQLiteSchema {
     /// The version this code writes.
-    static let version: Int64 = 1
+    static let version: Int64 = 2
 
-    private static let version1 = """
+    private static let schema = """
         CREATE TABLE IF NOT EXISTS celeriac_messages (
             id INTEGER PRIMARY KEY,
             queue TEXT NOT NULL,
             priority INTEGER NOT NULL DEFAULT 0,
             tag TEXT NOT NULL UNIQUE,
-            envelope BLOB NOT NULL,
             state INTEGER NOT NULL DEFAULT 0,
             lease_until REAL,
             redelivered INTEGER NOT NULL DEFAULT 0,
@@ -28,6 +30,14 @@ enum SQLiteSchema {
         );
         CREATE INDEX IF NOT EXISTS celeriac_messages_pickup ON celeriac_messages (queue, state, priority, id);
         CREATE INDEX IF NOT EXISTS celeriac_messages_leases ON celeriac_messages (lease_until) WHERE state = 1;
+        CREATE TABLE IF NOT EXISTS celeriac_message_bodies (
+            id INTEGER PRIMARY KEY,
+            envelope BLOB NOT NULL
+        );
+        CREATE TRIGGER IF NOT EXISTS celeriac_messages_delete_body AFTER DELETE ON celeriac_messages
+        BEGIN
+            DELETE FROM celeriac_message_bodies WHERE id = OLD.id;
+        END;
         CREATE TABLE IF NOT EXISTS celeriac_dead_letters (
             seq INTEGER PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
@@ -63,8 +73,17 @@ enum SQLiteSchema {
                 throw CeleriacError(
                     connection.errorCode, "the SQLite database has schema version \(current); this Celeriac knows up to \(version)")
             }
+            if current == 1 {
+                // Version 1 kept the envelope in the message row: move it to its own table.
+                try connection.execute(
+                    """
+                    CREATE TABLE IF NOT EXISTS celeriac_message_bodies (id INTEGER PRIMARY KEY, envelope BLOB NOT NULL);
+                    INSERT INTO celeriac_message_bodies (id, envelope) SELECT id, envelope FROM celeriac_messages;
+                    ALTER TABLE celeriac_messages DROP COLUMN envelope;
+                    """)
+            }
             if current < version {
-                try connection.execute(version1)
+                try connection.execute(schema)
                 try connection.execute("PRAGMA user_version = \(version)")
             }
         }

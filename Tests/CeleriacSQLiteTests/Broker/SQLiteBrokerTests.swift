@@ -135,6 +135,33 @@ import Testing
         await second.close()
     }
 
+    @Test func migratesAVersion1Database() async throws {
+        let database = TemporaryDatabase()
+        defer { database.remove() }
+        let old = try await SQLiteConnection.open(path: database.path, busyTimeout: .seconds(5), errorCode: .brokerFailure)
+        try await old.perform { db in
+            try db.execute(
+                """
+                CREATE TABLE celeriac_messages (
+                    id INTEGER PRIMARY KEY, queue TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0, tag TEXT NOT NULL UNIQUE,
+                    envelope BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, lease_until REAL,
+                    redelivered INTEGER NOT NULL DEFAULT 0, published_at REAL NOT NULL);
+                CREATE INDEX celeriac_messages_pickup ON celeriac_messages (queue, state, priority, id);
+                INSERT INTO celeriac_messages (queue, tag, envelope, published_at) VALUES ('q', 'old-tag', X'6F6C64', 0);
+                PRAGMA user_version = 1;
+                """)
+        }
+        await old.close()
+        let broker = try await SQLiteBroker(path: database.path)
+        let deliveries = try await broker.receive(from: ["q"], limit: 5, timeout: .zero)
+        #expect(texts(deliveries) == ["old"])
+        #expect(deliveries.first?.tag == DeliveryTag("old-tag"))
+        try await broker.ack(deliveries.map(\.tag))
+        let bodies = try await broker.connection.perform { db in try db.integer("SELECT count(*) FROM celeriac_message_bodies") }
+        #expect(bodies == 0)
+        await broker.close()
+    }
+
     @Test func refusesANewerSchema() async throws {
         let database = TemporaryDatabase()
         defer { database.remove() }
