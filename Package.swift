@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Celeriac", targets: ["Celeriac"]),
         .library(name: "CeleriacSQLite", targets: ["CeleriacSQLite"]),
         .library(name: "CeleriacCommands", targets: ["CeleriacCommands"]),
+        .library(name: "CeleriacRESP", targets: ["CeleriacRESP"]),
         .executable(name: "celeriac", targets: ["CeleriacCLI"]),
         .executable(name: "celeriac-example", targets: ["CeleriacExample"]),
         .executable(name: "celeriac-bench", targets: ["CeleriacBenchmarks"]),
@@ -24,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -39,6 +42,16 @@ let package = Package(
         .target(
             name: "CeleriacSQLite",
             dependencies: ["Celeriac", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CeleriacRESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -86,6 +99,16 @@ let package = Package(
         .testTarget(
             name: "CeleriacCommandsTests",
             dependencies: ["CeleriacCommands", "Celeriac", .product(name: "Logging", package: "swift-log"), .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacRESPTests",
+            dependencies: [
+                "CeleriacRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

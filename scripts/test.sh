@@ -6,9 +6,21 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 pkg-config --exists sqlite3 2>/dev/null || need_apt+=(libsqlite3-dev pkg-config)
+# The RESP client's integration tests start their own redis-server instances (plain, AUTH, TLS, Sentinel) on free
+# ports, and make TLS certificates with openssl; with CI=true they fail when redis-server is missing.
+installing_redis=no
+command -v redis-server >/dev/null 2>&1 || { need_apt+=(redis-server); installing_redis=yes; }
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
+fi
+# The package may start a system-wide server; the tests don't use it, so don't leave one running.
+if [ "$installing_redis" = yes ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+if [ "$installing_redis" = yes ] && command -v service >/dev/null 2>&1; then
+    service redis-server stop >/dev/null 2>&1 || true
 fi
 
 # The captured Celery messages the protocol tests decode live next to the repository.
