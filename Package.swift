@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CeleriacSQLite", targets: ["CeleriacSQLite"]),
         .library(name: "CeleriacCommands", targets: ["CeleriacCommands"]),
         .library(name: "CeleriacRESP", targets: ["CeleriacRESP"]),
+        .library(name: "CeleriacRedis", targets: ["CeleriacRedis"]),
         .executable(name: "celeriac", targets: ["CeleriacCLI"]),
         .executable(name: "celeriac-example", targets: ["CeleriacExample"]),
         .executable(name: "celeriac-bench", targets: ["CeleriacBenchmarks"]),
@@ -55,9 +56,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CeleriacRedis",
+            dependencies: [
+                "Celeriac", "CeleriacRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CeleriacCommands",
             dependencies: [
-                "Celeriac", "CeleriacSQLite",
+                "Celeriac", "CeleriacSQLite", "CeleriacRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,6 +120,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacRedisTests",
+            dependencies: ["Celeriac", "CeleriacRedis", "CeleriacRESP", "CeleriacTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

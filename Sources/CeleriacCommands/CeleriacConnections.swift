@@ -1,4 +1,6 @@
 import Celeriac
+import CeleriacRESP
+import CeleriacRedis
 import CeleriacSQLite
 import Logging
 
@@ -45,6 +47,17 @@ public struct CeleriacConnections: Sendable {
             options.restoreInterval = .seconds(min(5, max(0.5, visibility / 2)))
             options.logger = logger
             return try await SQLiteBroker(path: path, configuration: options)
+        case .redis, .rediss, .sentinel:
+            let transport = configuration.brokerTransportOptions
+            var options = RedisBroker.Configuration()
+            options.visibilityTimeout = .seconds(transport.visibilityTimeout)
+            options.keyPrefix = transport.globalKeyprefix ?? ""
+            options.restoreInterval = .seconds(min(10, max(0.5, transport.visibilityTimeout / 2)))
+            options.logger = logger
+            let client = try redisClient(
+                configuration.effectiveBrokerURL, url: url, setting: "broker_url", masterName: transport.masterName, logger: logger)
+            try await checkRedis(client, url: url, setting: "broker_url")
+            return RedisBroker(client: client, configuration: options)
         default:
             throw CeleriacError(.invalidConfiguration, "broker_url \(url): the \(url.scheme) broker is not part of this build of Celeriac; use sqlite:///path.db")
         }
@@ -60,8 +73,46 @@ public struct CeleriacConnections: Sendable {
             options.resultExpires = configuration.resultExpires.flatMap { $0 > 0 ? .seconds($0) : nil }
             options.logger = logger
             return try await SQLiteResultBackend(path: path, configuration: options)
+        case .redis, .rediss, .sentinel:
+            let transport = configuration.resultBackendTransportOptions
+            var options = RedisResultBackend.Configuration()
+            options.resultExpires = configuration.resultExpires.flatMap { $0 > 0 ? .seconds($0) : nil }
+            options.keyPrefix = transport["global_keyprefix"]?.stringValue ?? ""
+            options.logger = logger
+            let masterName = transport["master_name"]?.stringValue ?? configuration.brokerTransportOptions.masterName
+            let client = try redisClient(
+                configuration.effectiveResultBackend ?? "", url: url, setting: "result_backend", masterName: masterName, logger: logger)
+            try await checkRedis(client, url: url, setting: "result_backend")
+            return RedisResultBackend(client: client, configuration: options)
         default:
             throw CeleriacError(.invalidConfiguration, "result_backend \(url): the \(url.scheme) backend is not part of this build of Celeriac; use sqlite:///path.db")
+        }
+    }
+
+    /// A Redis client for a `redis://`, `rediss://` or `sentinel://` setting (the first URL of a failover list).
+    private static func redisClient(_ text: String, url: ServiceURL, setting: String, masterName: String?, logger: Logger) throws -> RESPClient {
+        let first = url.scheme == .sentinel ? text : String(text.split(separator: ";").first ?? Substring(text))
+        do {
+            let configuration = try RESPClient.Configuration(url: first, sentinelMasterName: masterName)
+            return RESPClient(configuration: configuration, logger: logger)
+        } catch let error as RESPError {
+            throw CeleriacError(.invalidURL, "\(setting) \(url): \(error.message ?? "\(error.code)")")
+        }
+    }
+
+    /// Sends a `PING` so that a refused connection or wrong password fails now, naming the setting.
+    private static func checkRedis(_ client: RESPClient, url: ServiceURL, setting: String) async throws {
+        do {
+            _ = try await client.send(RESPCommand("PING"))
+        } catch {
+            await client.close()
+            let text = "\(error)".uppercased()
+            if text.contains("WRONGPASS") || text.contains("NOAUTH") || text.contains("INVALID PASSWORD") || text.contains("INVALID USERNAME") {
+                throw CeleriacError(
+                    .invalidConfiguration, "\(setting) \(url): Redis refused the credentials (wrong user name or password)")
+            }
+            let code = (error as? RESPError).map { "\($0.code)" } ?? "\(error)"
+            throw CeleriacError(setting == "broker_url" ? .brokerFailure : .backendFailure, "\(setting) \(url): cannot connect to Redis (\(code))", underlying: error)
         }
     }
 }
