@@ -17,6 +17,19 @@ public struct JSONValueDecoder: Sendable {
         }
     }
 
+    /// Decodes `type` from an object and reports the object's keys that decoding never asked for (Python's
+    /// "unexpected keyword argument").
+    /// - Throws: ``JSONValueDecodingError`` naming the Swift type, the path and the reason.
+    public func decodeReportingUnusedKeys<T: Decodable>(_ type: T.Type, from object: JSONObject) throws -> (value: T, unusedKeys: [String]) {
+        let tracker = KeyTracker()
+        do {
+            let value = try T(from: ValueDecoder(value: .object(object), codingPath: [], tracker: tracker))
+            return (value, object.keys.filter { !tracker.used.contains($0) })
+        } catch let error as DecodingError {
+            throw JSONValueDecodingError(typeName: String(describing: T.self), codingPath: Self.path(of: error), reason: Self.reason(of: error))
+        }
+    }
+
     static func path(of error: DecodingError) -> String {
         let path: [any CodingKey]
         switch error {
@@ -47,16 +60,23 @@ private struct IndexKey: CodingKey {
     init?(intValue: Int) { self.index = intValue }
 }
 
+/// Records which keys of the top-level object a decode asked for.
+private final class KeyTracker {
+    var used: Set<String> = []
+}
+
 private struct ValueDecoder: Decoder {
     let value: JSONValue
     let codingPath: [any CodingKey]
+    /// Set only for the top level of ``JSONValueDecoder/decodeReportingUnusedKeys(_:from:)``.
+    var tracker: KeyTracker? = nil
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let object) = value else {
             throw DecodingError.typeMismatch([String: JSONValue].self, .init(codingPath: codingPath, debugDescription: "expected an object"))
         }
-        return KeyedDecodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath, tracker: tracker))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -115,11 +135,20 @@ private struct SingleContainer: SingleValueDecodingContainer {
 private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let object: JSONObject
     let codingPath: [any CodingKey]
+    let tracker: KeyTracker?
 
-    var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
-    func contains(_ key: Key) -> Bool { object[key.stringValue] != nil }
+    var allKeys: [Key] {
+        if let tracker { tracker.used.formUnion(object.keys) }
+        return object.keys.compactMap { Key(stringValue: $0) }
+    }
+
+    func contains(_ key: Key) -> Bool {
+        tracker?.used.insert(key.stringValue)
+        return object[key.stringValue] != nil
+    }
 
     func value(for key: Key) throws -> JSONValue {
+        tracker?.used.insert(key.stringValue)
         guard let value = object[key.stringValue] else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing key"))
         }

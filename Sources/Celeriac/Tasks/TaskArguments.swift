@@ -73,10 +73,15 @@ public enum TaskArgumentCoding {
             }
             object[key] = value
         }
+        let decoded: (value: A, unusedKeys: [String])
         do {
-            return try JSONValueDecoder().decode(A.self, from: .object(object))
+            decoded = try JSONValueDecoder().decodeReportingUnusedKeys(A.self, from: object)
         } catch {
             throw CeleriacError(.badArguments, "\(taskName)() arguments do not match: \(error)", taskName: taskName)
         }
+        if let unexpected = decoded.unusedKeys.first {
+            throw CeleriacError(.badArguments, "\(taskName)() got an unexpected keyword argument '\(unexpected)'", taskName: taskName)
+        }
+        return decoded.value
     }
 }

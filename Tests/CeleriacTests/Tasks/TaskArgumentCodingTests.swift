@@ -136,6 +136,22 @@ struct TaskArgumentCodingTests {
         }
     }
 
+    /// Python: `f() got an unexpected keyword argument 'z'`.
+    @Test func unexpectedKeywordArgument() {
+        let error = Self.code { _ = try TaskArgumentCoding.decode(Add.self, args: [1, 2], kwargs: ["z": 3], taskName: "tests.add") }
+        #expect(error?.0 == .badArguments)
+        #expect(error?.1 == "tests.add() got an unexpected keyword argument 'z'")
+        let none = Self.code { _ = try TaskArgumentCoding.decode(NoArguments.self, args: [], kwargs: ["x": 1], taskName: "n") }
+        #expect(none?.1 == "n() got an unexpected keyword argument 'x'")
+    }
+
+    @Test func optionalKeywordArgumentsAreKnown() throws {
+        let decoded = try TaskArgumentCoding.decode(Resize.self, args: ["a.png", 10], kwargs: ["quality": 0.5], taskName: "resize")
+        #expect(decoded == Resize(path: "a.png", width: 10, quality: 0.5))
+        let without = try TaskArgumentCoding.decode(Resize.self, args: ["a.png", 10], kwargs: [:], taskName: "resize")
+        #expect(without.quality == nil)
+    }
+
     @Test func noArgumentsAcceptsNothing() throws {
         #expect(try TaskArgumentCoding.decode(NoArguments.self, args: [], kwargs: [:], taskName: "n") == NoArguments())
         let (args, kwargs) = try TaskArgumentCoding.encode(NoArguments())

@@ -108,6 +108,8 @@ struct WorkerScheduleTests {
         let configuration = WorkerHarness.configuration(concurrency: 1, prefetchMultiplier: 1, etaLimit: 10)
         try await h.withWorker(configuration) { _ in
             _ = try await now.get(timeout: .seconds(10))
+            // Acks reach the broker in batches, a moment after the task.
+            #expect(await h.broker.waitUntilAcked(taskID: now.id))
             // The immediate task ran while all three ETA messages were held.
             #expect(order.all == ["now"])
             #expect(h.broker.unackedTaskIDs == Set(ids))

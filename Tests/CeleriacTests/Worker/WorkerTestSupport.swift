@@ -70,7 +70,7 @@ struct WorkerHarness {
 
     /// Sends a no-op task and waits for it. With concurrency 1 every task received before it has then run to
     /// its end (result stored, callbacks sent).
-    func fence(timeout: Duration = .seconds(2)) async throws {
+    func fence(timeout: Duration = .seconds(10)) async throws {
         if app.registry.task(named: "tests.fence") == nil {
             app.registry.register(name: "tests.fence") { _, _, _ in .null }
         }
@@ -105,7 +105,7 @@ final class Probe<Value: Sendable>: Sendable {
 
 /// Polls `condition` until it holds or the timeout passes.
 @discardableResult
-func eventually(timeout: Duration = .seconds(2), _ condition: () -> Bool) async -> Bool {
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }
