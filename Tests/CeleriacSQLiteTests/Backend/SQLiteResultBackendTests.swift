@@ -124,7 +124,7 @@ import Testing
         let latency = clock.now - start
         print("SQLiteResultBackend in-process wake-up latency: \(latency)")
         #expect(meta == success("t"))
-        #expect(latency < .milliseconds(500))
+        #expect(latency < .seconds(5))  // well under the 10 s poll: the wake-up worked
         await waiter.close()
         await writer.close()
     }
@@ -148,7 +148,7 @@ import Testing
         let latency = clock.now - start
         print("SQLiteResultBackend inotify wake-up latency: \(latency)")
         #expect(meta == success("t"))
-        #expect(latency < .seconds(2))
+        #expect(latency < .seconds(5))  // well under the 10 s poll: inotify woke it
         await other.close()
         await waiter.close()
     }

@@ -81,7 +81,7 @@ import Testing
         let latency = clock.now - start
         print("SQLiteBroker in-process wake-up latency: \(latency)")
         #expect(texts(deliveries) == ["ping"])
-        #expect(latency < .milliseconds(500))
+        #expect(latency < .seconds(5))  // well under the 10 s poll: the wake-up worked
         await receiver.close()
         await publisher.close()
     }
@@ -105,7 +105,7 @@ import Testing
         let latency = clock.now - start
         print("SQLiteBroker inotify wake-up latency: \(latency)")
         #expect(texts(deliveries) == ["ping"])
-        #expect(latency < .seconds(2))
+        #expect(latency < .seconds(5))  // well under the 10 s poll: inotify woke it
         await other.close()
         await receiver.close()
     }

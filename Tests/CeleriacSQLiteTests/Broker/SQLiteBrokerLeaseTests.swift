@@ -5,11 +5,11 @@ import Testing
 
 @Suite struct SQLiteBrokerLeaseTests {
     @Test func expiredLeasesAreRestoredToTheFrontAsRedelivered() async throws {
-        try await withBroker(.init(visibilityTimeout: .milliseconds(200), restoreInterval: .seconds(3600))) { broker, _ in
+        try await withBroker(.init(visibilityTimeout: .seconds(1), restoreInterval: .seconds(3600))) { broker, _ in
             for i in 0..<3 { try await broker.publish(bytes("m\(i)"), queue: "q", priority: 0) }
             let first = try await broker.receive(from: ["q"], limit: 1, timeout: .zero)
             #expect(try await broker.restoreExpiredLeases() == 0)
-            try await Task.sleep(for: .milliseconds(350))
+            try await Task.sleep(for: .milliseconds(1300))
             #expect(try await broker.restoreExpiredLeases() == 1)
             let again = try await broker.receive(from: ["q"], limit: 3, timeout: .zero)
             #expect(texts(again) == ["m0", "m1", "m2"])
