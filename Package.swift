@@ -132,5 +132,6 @@ let package = Package(
             dependencies: ["Celeriac", "CeleriacSQLite"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "InteropTests", dependencies: ["Celeriac"], exclude: ["python"], swiftSettings: swiftSettings),
     ]
 )

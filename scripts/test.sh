@@ -28,6 +28,12 @@ if [ -z "${CELERY_PROTOCOL_VECTORS:-}" ] && [ -d ../shared/celery-protocol ]; th
     export CELERY_PROTOCOL_VECTORS="$(cd ../shared/celery-protocol && pwd)"
 fi
 
+# The interop tests run real Python Celery 5.7 (client and worker) against Celeriac on their own redis-servers,
+# from a venv in .build/interop-venv (python3-venv is installed when the system python lacks venv).
+echo "== preparing the Python Celery venv for the interop tests"
+interop_python="$(scripts/interop-env.sh)"
+export CELERIAC_INTEROP_PYTHON="$interop_python"
+
 echo "== building (debug, with tests)"
 swift build --build-tests
 echo "== testing"
