@@ -81,23 +81,43 @@ public final class RedisResultBackend: ResultBackend, Sendable {
         let key = key(for: taskID)
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now + $0 }
+        // A waiting client rides out a Redis restart: connection failures are retried with backoff until
+        // the timeout (or, without one, for up to `reconnectPatience`), then reported.
+        var failingSince: ContinuousClock.Instant?
+        var backoff = Duration.milliseconds(100)
         while true {
             let registration: (id: UInt64, messages: AsyncStream<ByteBuffer>)
-            do {
-                registration = try await subscriptions.register(key)
-            } catch {
-                throw Self.failure("subscribing to a result", error)
-            }
             let outcome: WaitOutcome
             do {
-                if let current = try await read(key), current.status.isReady {
-                    await subscriptions.unregister(key, id: registration.id)
-                    return current
+                do {
+                    registration = try await subscriptions.register(key)
+                } catch {
+                    throw Self.failure("subscribing to a result", error)
                 }
-                outcome = await Self.waitForMessage(registration.messages, deadline: deadline)
+                do {
+                    if let current = try await read(key), current.status.isReady {
+                        await subscriptions.unregister(key, id: registration.id)
+                        return current
+                    }
+                    outcome = await Self.waitForMessage(registration.messages, deadline: deadline)
+                } catch {
+                    await subscriptions.unregister(key, id: registration.id)
+                    throw error
+                }
+                failingSince = nil
+                backoff = .milliseconds(100)
             } catch {
-                await subscriptions.unregister(key, id: registration.id)
-                throw error
+                try Task.checkCancellation()
+                let now = clock.now
+                let since = failingSince ?? now
+                failingSince = since
+                let givingUp = deadline.map { now >= $0 } ?? (now - since >= Self.reconnectPatience)
+                if givingUp { throw error }
+                var pause = backoff
+                if let deadline { pause = min(pause, deadline - now) }
+                try await Task.sleep(for: pause)
+                backoff = min(backoff * 2, .seconds(2))
+                continue
             }
             await subscriptions.unregister(key, id: registration.id)
             switch outcome {
@@ -113,6 +133,9 @@ public final class RedisResultBackend: ResultBackend, Sendable {
             }
         }
     }
+
+    /// How long a wait without a timeout keeps retrying a Redis it cannot reach before it reports the error.
+    static let reconnectPatience: Duration = .seconds(30)
 
     private enum WaitOutcome: Sendable {
         case ready(ResultMeta)
