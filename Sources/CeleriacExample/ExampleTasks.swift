@@ -21,7 +21,8 @@ enum ExampleTasks {
 
     struct Seconds: TaskArguments {
         static let parameterNames = ["seconds"]
-        var seconds: Double
+        /// Kept as given, so the result is the same number Python's `return seconds` gives (`2` stays `2`).
+        var seconds: JSONValue
     }
 
     struct Message: TaskArguments {
@@ -45,7 +46,7 @@ enum ExampleTasks {
     /// `tasks.noop()` → None
     static let noop = TaskName<NoArguments, JSONValue>("tasks.noop")
     /// `tasks.sleep(seconds)` → seconds
-    static let sleep = TaskName<Seconds, Double>("tasks.sleep")
+    static let sleep = TaskName<Seconds, JSONValue>("tasks.sleep")
     /// `tasks.fail(message)` → raises ValueError(message)
     static let fail = TaskName<Message, JSONValue>("tasks.fail")
     /// `tasks.retrying(times)` → retries with countdown 0 until `retries == times`, then returns times
@@ -62,7 +63,10 @@ enum ExampleTasks {
         registry.register(echo) { args, _ in args.value }
         registry.register(noop) { _, _ in .null }
         registry.register(sleep) { args, _ in
-            try await Task.sleep(for: .milliseconds(Int64(max(0, args.seconds) * 1000)))
+            guard let seconds = args.seconds.doubleValue else {
+                throw TaskError.typeError("sleep() argument must be a number, not \(args.seconds.pythonRepr())")
+            }
+            try await Task.sleep(for: .milliseconds(Int64(max(0, min(seconds, 1e9)) * 1000)))
             return args.seconds
         }
         registry.register(fail) { args, _ in throw TaskError.valueError(args.message) }

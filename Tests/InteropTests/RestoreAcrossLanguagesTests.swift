@@ -23,8 +23,7 @@ extension InteropTests {
     struct RestoreAcrossLanguages {
         static let taskCount = 4
         static let taskSeconds = 2
-        /// `tasks.sleep(2.0)`: a float, since the Swift example's sleep returns a Double ("2.0") and Python's
-        /// returns its argument as given.
+        /// `tasks.sleep(2.0)`: both the Swift and the Python task return their argument as given.
         static let taskArgs = "[\(taskSeconds).0]"
         static let taskResult = "\(taskSeconds).0"
 

@@ -158,7 +158,13 @@ struct RedisCommandTests {
             waiter.cancel()
             let error = await #expect(throws: RESPError.self) { try await waiter.value }
             #expect(error?.code == .cancelled)
-            try await Task.sleep(for: .milliseconds(100))  // the server sees the connection close
+            // Wait until the server has seen the connection close (no client blocked any more): a push before
+            // that would be popped by the dying connection, which is Redis's semantics, not the client's.
+            for _ in 0..<100 {
+                let info = try await client.send("INFO", "clients").string ?? ""
+                if info.contains("blocked_clients:0") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             try await client.send("LPUSH", "jobs", "precious")
             #expect(try await client.send("RPOP", "jobs").string == "precious")
             // The closed connection was not put back: the next dedicated one works.
