@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "CeleriacRESPTests",
             dependencies: [
-                "CeleriacRESP",
+                "CeleriacRESP", "CeleriacTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Celeriac", "CeleriacSQLite"],
+            dependencies: ["Celeriac", "CeleriacSQLite", "CeleriacTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InteropTests", dependencies: ["Celeriac"], exclude: ["python"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import CeleriacTesting
 import Foundation
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import CeleriacTesting
 import Logging
 import NIOCore
 import Testing
@@ -65,8 +66,13 @@ struct RedisFailureTests {
         try await withRedisServer { server in
             let client = RedisCommandTests.client(server)
             let blocked = Task { try await client.withDedicatedConnection { try await $0.send(RESPCommand("BLPOP", "never", 30)) } }
+            // Kill only once the blocking pop is really waiting on the server (a loaded machine may be slow to connect).
+            for _ in 0..<100 {
+                if (try await client.send("INFO", "clients").string ?? "").contains("blocked_clients:1") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             let shared = Task { try await client.pipeline([RESPCommand("DEBUG", "SLEEP", 5), RESPCommand("PING")]) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(300))
             let clock = ContinuousClock()
             let start = clock.now
             server.signal(SIGKILL)

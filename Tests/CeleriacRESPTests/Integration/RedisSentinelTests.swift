@@ -1,3 +1,4 @@
+import CeleriacTesting
 import Logging
 import NIOCore
 import Testing

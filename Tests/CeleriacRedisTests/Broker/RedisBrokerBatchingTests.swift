@@ -1,3 +1,4 @@
+import CeleriacTesting
 import Celeriac
 import CeleriacRESP
 import CeleriacRedis

@@ -1,3 +1,4 @@
+import CeleriacTesting
 import Foundation
 import Testing
 
