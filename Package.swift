@@ -132,6 +132,6 @@ let package = Package(
             dependencies: ["Celeriac", "CeleriacSQLite", "CeleriacTesting"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "InteropTests", dependencies: ["Celeriac"], exclude: ["python"], swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["Celeriac", "CeleriacTesting"], exclude: ["python"], swiftSettings: swiftSettings),
     ]
 )

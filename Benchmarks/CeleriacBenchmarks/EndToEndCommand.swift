@@ -51,20 +51,7 @@ struct EndToEndCommand: AsyncParsableCommand {
     static func measure(count: Int, concurrency: Int, acksLate: Bool) async throws -> Result {
         let directory = try BenchDirectory()
         defer { directory.remove() }
-        let path = directory.database("e2e")
-        let connections = try await BenchConnections.open(path: path, results: true)
-        var options = WorkerOptions(database: path)
-        options.concurrency = concurrency
-        options.acksLate = acksLate
-        options.results = true
-        let workers: [WorkerProcess]
-        do {
-            workers = try await WorkerProcess.launch(1, options: options).workers
-        } catch {
-            await connections.close()
-            throw error
-        }
-        for worker in workers { worker.go() }
+        let (connections, workers) = try await WorkerProcess.launchWithResults(in: directory, name: "e2e", concurrency: concurrency, acksLate: acksLate)
         // Let the worker reach its receive loop, so start-up is not timed.
         try? await Task.sleep(for: .milliseconds(200))
         let sampler = RSSSampler(pids: workers.map(\.pid))

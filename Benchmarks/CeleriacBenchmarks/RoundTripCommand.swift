@@ -55,20 +55,7 @@ struct RoundTripCommand: AsyncParsableCommand {
     static func measure(count: Int, warmup: Int, concurrency: Int, acksLate: Bool) async throws -> Result {
         let directory = try BenchDirectory()
         defer { directory.remove() }
-        let path = directory.database("roundtrip")
-        let connections = try await BenchConnections.open(path: path, results: true)
-        var options = WorkerOptions(database: path)
-        options.concurrency = concurrency
-        options.acksLate = acksLate
-        options.results = true
-        let workers: [WorkerProcess]
-        do {
-            workers = try await WorkerProcess.launch(1, options: options).workers
-        } catch {
-            await connections.close()
-            throw error
-        }
-        for worker in workers { worker.go() }
+        let (connections, workers) = try await WorkerProcess.launchWithResults(in: directory, name: "roundtrip", concurrency: concurrency, acksLate: acksLate)
         do {
             let app = connections.app
             var samples: [Duration] = []
@@ -108,20 +95,7 @@ struct RoundTripCommand: AsyncParsableCommand {
     static func measureSplit(count: Int, warmup: Int, concurrency: Int, acksLate: Bool) async throws -> Split {
         let directory = try BenchDirectory()
         defer { directory.remove() }
-        let path = directory.database("roundtrip-split")
-        let connections = try await BenchConnections.open(path: path, results: true)
-        var options = WorkerOptions(database: path)
-        options.concurrency = concurrency
-        options.acksLate = acksLate
-        options.results = true
-        let workers: [WorkerProcess]
-        do {
-            workers = try await WorkerProcess.launch(1, options: options).workers
-        } catch {
-            await connections.close()
-            throw error
-        }
-        for worker in workers { worker.go() }
+        let (connections, workers) = try await WorkerProcess.launchWithResults(in: directory, name: "roundtrip-split", concurrency: concurrency, acksLate: acksLate)
         do {
             var there: [Duration] = []
             var back: [Duration] = []

@@ -131,3 +131,27 @@ struct BenchError: Error, CustomStringConvertible {
         self.description = description
     }
 }
+
+extension WorkerProcess {
+    /// Opens a producer with results on a fresh database in `directory` and starts one worker process that
+    /// stores results, released to run: the set-up of the end-to-end and round-trip benchmarks.
+    static func launchWithResults(
+        in directory: BenchDirectory, name: String, concurrency: Int, acksLate: Bool
+    ) async throws -> (connections: BenchConnections, workers: [WorkerProcess]) {
+        let path = directory.database(name)
+        let connections = try await BenchConnections.open(path: path, results: true)
+        var options = WorkerOptions(database: path)
+        options.concurrency = concurrency
+        options.acksLate = acksLate
+        options.results = true
+        let workers: [WorkerProcess]
+        do {
+            workers = try await WorkerProcess.launch(1, options: options).workers
+        } catch {
+            await connections.close()
+            throw error
+        }
+        for worker in workers { worker.go() }
+        return (connections, workers)
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Celeriac
+import Foundation
 import Logging
 
 /// `worker`: runs a Celery worker with the executable's tasks (Celery's `celery worker`).
@@ -49,7 +50,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         }
         let connections = try await CeleriacConnections.open(config, logger: logger)
         let app = CeleriacApp(configuration: config, broker: connections.broker, backend: connections.backend, registry: CommandContext.registry, logger: logger)
-        let queueList = queues.map { $0.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty } } ?? [config.taskDefaultQueue]
+        let queueList = queues.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [config.taskDefaultQueue]
         let workerConfiguration = Worker.Configuration(
             concurrency: config.workerConcurrency ?? System.coreCount, prefetchMultiplier: config.workerPrefetchMultiplier, queues: queueList,
             hostname: NodeName.expand(hostname ?? config.workerHostname ?? "celery@%h"), etaLimit: config.workerEtaLimit ?? Int.max,
@@ -72,18 +73,8 @@ enum NodeName {
         let host = System.hostName
         let short = host.split(separator: ".", maxSplits: 1).first.map(String.init) ?? host
         let domain = host.split(separator: ".", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
-        var name = template.replacingOccurrences("%h", with: host).replacingOccurrences("%n", with: short).replacingOccurrences("%d", with: domain)
+        var name = template.replacingOccurrences(of: "%h", with: host).replacingOccurrences(of: "%n", with: short).replacingOccurrences(of: "%d", with: domain)
         if !name.contains("@") { name = name + "@" + host }
         return name
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
-
-    func replacingOccurrences(_ target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -10,7 +10,9 @@ import Darwin
 ///
 /// The server runs under a small shell watchdog that kills it if the test process dies, so a crashed test run
 /// leaks no server. Its files (log, config, certificates) live in a temporary directory removed on ``stop()``.
-/// `@unchecked Sendable`: the one test that owns a server drives it; its mutable state is only the process handle.
+/// `@unchecked Sendable` is safe here because the only mutable state (`pid` and the watchdog `Process`) is written in
+/// `start` before the server is handed out and in `stop`, which the one test owning the server calls from its
+/// own task after its last use; no two tasks touch a server's state at once.
 public final class RedisServerProcess: @unchecked Sendable {
     /// The `redis-server` binary: `$REDIS_SERVER` if set (even to a missing path), else the usual install paths.
     public static let binary: String? = {

@@ -20,21 +20,3 @@ public protocol ResultBackend: Sendable {
     /// Releases connections and files.
     func close() async
 }
-
-extension ResultBackend {
-    /// Polls ``meta(for:)`` with a growing interval, for backends that cannot be notified.
-    public func pollForReady(taskID: String, timeout: Duration?) async throws -> ResultMeta? {
-        let clock = ContinuousClock()
-        let deadline = timeout.map { clock.now + $0 }
-        var interval = Duration.microseconds(500)
-        while true {
-            let meta = try await meta(for: taskID)
-            if let meta, meta.status.isReady { return meta }
-            if let deadline, clock.now >= deadline { return meta }
-            var sleep = interval
-            if let deadline { sleep = min(sleep, deadline - clock.now) }
-            try await Task.sleep(for: sleep)
-            interval = min(interval * 2, .milliseconds(50))
-        }
-    }
-}

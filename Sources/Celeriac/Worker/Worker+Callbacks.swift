@@ -3,7 +3,7 @@ import Logging
 
 extension Worker {
     /// Sends `link` callbacks (with the result prepended unless immutable) and the next task of a chain.
-    func sendCallbacks(of message: TaskMessage, result: JSONValue, queue: String) async {
+    func sendCallbacks(of message: TaskMessage, result: JSONValue) async {
         var signatures: [(Signature, [JSONValue]?)] = []
         for raw in message.embed.callbacks ?? [] {
             guard let signature = try? Signature(json: raw) else { continue }
@@ -15,20 +15,20 @@ extension Worker {
         }
         for (signature, remainingChain) in signatures {
             let args = signature.immutable ? signature.args : [result] + signature.args
-            await send(signature, args: args, parent: message, queue: queue, chain: remainingChain)
+            await send(signature, args: args, parent: message, chain: remainingChain)
         }
     }
 
     /// Sends `link_error` callbacks with the failed task's id, as Celery does for errbacks sent as tasks.
-    func sendErrbacks(of message: TaskMessage, queue: String) async {
+    func sendErrbacks(of message: TaskMessage) async {
         for raw in message.embed.errbacks ?? [] {
             guard let signature = try? Signature(json: raw) else { continue }
             let args = signature.immutable ? signature.args : [.string(message.headers.id)] + signature.args
-            await send(signature, args: args, parent: message, queue: queue, chain: nil)
+            await send(signature, args: args, parent: message, chain: nil)
         }
     }
 
-    private func send(_ signature: Signature, args: [JSONValue], parent: TaskMessage, queue: String, chain: [JSONValue]?) async {
+    private func send(_ signature: Signature, args: [JSONValue], parent: TaskMessage, chain: [JSONValue]?) async {
         let options = signature.options
         var callOptions = CallOptions()
         callOptions.taskID = options["task_id"]?.stringValue

@@ -1,3 +1,5 @@
+import class Foundation.ProcessInfo
+
 import Synchronization
 extension Worker {
     /// How a worker runs: Celery's `worker` options.
@@ -66,4 +68,3 @@ public enum System {
     public static var processID: Int { Int(ProcessInfo.processInfo.processIdentifier) }
 }
 
-import class Foundation.ProcessInfo

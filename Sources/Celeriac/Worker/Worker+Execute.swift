@@ -58,7 +58,7 @@ extension Worker {
             if !ignoreResult {
                 await storeResult(ResultMeta(taskID: headers.id, status: .success, result: value, dateDone: CeleryTimestamp.format(Date())), message: message, queue: delivery.queue)
             }
-            await sendCallbacks(of: message, result: value, queue: delivery.queue)
+            await sendCallbacks(of: message, result: value)
         case .retry(let retry):
             await handleRetry(retry, item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .failure(let error):
@@ -96,7 +96,7 @@ extension Worker {
         if !ignoreResult {
             await storeResult(ResultMeta(taskID: headers.id, status: .failure, result: .object(error.json()), traceback: traceback, dateDone: CeleryTimestamp.format(Date())), message: item.message, queue: item.delivery.queue)
         }
-        await sendErrbacks(of: item.message, queue: item.delivery.queue)
+        await sendErrbacks(of: item.message)
     }
 
     /// Sends the retry message (same id, `retries + 1`) and stores RETRY, or fails past `max_retries`.

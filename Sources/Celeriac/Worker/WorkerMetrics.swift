@@ -4,14 +4,19 @@ import Synchronization
 /// The worker's swift-metrics: `celeriac.tasks` (counter, dimensions `name` and `status`) and
 /// `celeriac.task.duration` (timer, dimension `name`).
 final class WorkerMetrics: Sendable {
-    private let counters = Mutex<[String: Counter]>([:])
+    private struct Key: Hashable {
+        var name: String
+        var status: String
+    }
+
+    private let counters = Mutex<[Key: Counter]>([:])
     private let timers = Mutex<[String: Timer]>([:])
 
     init() {}
 
     /// Counts one task end and, when given, records its run time.
     func record(task name: String, status: String, duration: Duration? = nil) {
-        let key = name + "\u{0}" + status
+        let key = Key(name: name, status: status)
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Counter(label: "celeriac.tasks", dimensions: [("name", name), ("status", status)])

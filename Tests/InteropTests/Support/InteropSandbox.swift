@@ -1,3 +1,4 @@
+import CeleriacTesting
 import Foundation
 import Testing
 
@@ -40,7 +41,7 @@ final class InteropSandbox {
         let (python, redisServer, example) = try Interop.requirements()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("celeriac-interop-\(UUID().uuidString.prefix(8).lowercased())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let sandbox = InteropSandbox(directory: directory, python: python, example: example, redisPort: try freePort())
+        let sandbox = InteropSandbox(directory: directory, python: python, example: example, redisPort: try RedisServerProcess.freePort())
         do {
             try await sandbox.startRedis(binary: redisServer)
             let value = try await body(sandbox)
@@ -58,7 +59,7 @@ final class InteropSandbox {
             arguments: ["--port", "\(redisPort)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory, "--loglevel", "warning"],
             environment: ["PATH": "/usr/bin:/bin"], directory: directory)
         redis = server
-        let up = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) { Self.canConnect(port: redisPort) || !server.isRunning }
+        let up = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) { RedisServerProcess.canConnect(port: redisPort) || !server.isRunning }
         guard up, server.isRunning else { throw InteropError("redis-server did not start on port \(redisPort)\n\(server.tail())") }
     }
 
@@ -179,47 +180,6 @@ final class InteropSandbox {
         }
         return state
     }
-
-    // MARK: Support
-
-    /// A TCP port nobody listens on right now.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, streamType, 0)
-        guard fd >= 0 else { throw InteropError("socket() failed") }
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw InteropError("bind() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Whether a TCP connection to 127.0.0.1:`port` succeeds.
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, streamType, 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
-
-    #if canImport(Glibc)
-    private static let streamType = Int32(SOCK_STREAM.rawValue)
-    #else
-    private static let streamType = SOCK_STREAM
-    #endif
 }
 
 /// One `client.py call`: the task id, the get line (JSON value, `FAILURE <type> <message>` or `TIMEOUT`), and the
