@@ -75,12 +75,14 @@ actor SQLiteConnection {
         self.handle.database = handle
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(clamping: busyTimeout.milliseconds))
+        // Switching a fresh file to WAL takes an exclusive lock, and sqlite answers SQLITE_BUSY at once
+        // (without its busy handler) when another process opens the same fresh file at that moment.
         var mode = ""
-        try query("PRAGMA journal_mode=WAL") { mode = $0.text(0) ?? "" }
+        try retryingWhileBusy { try query("PRAGMA journal_mode=WAL") { mode = $0.text(0) ?? "" } }
         guard mode.lowercased() == "wal" else {
             throw CeleriacError(errorCode, "the SQLite database cannot use WAL mode (journal_mode is '\(mode)')")
         }
-        try execute("PRAGMA synchronous=NORMAL")
+        try retryingWhileBusy { try execute("PRAGMA synchronous=NORMAL") }
     }
 }
 
@@ -194,12 +196,17 @@ extension SQLiteConnection {
     }
 
     private func beginImmediate() throws {
+        try retryingWhileBusy { try run("BEGIN IMMEDIATE") }
+    }
+
+    /// Runs `body` again while it fails with `SQLITE_BUSY`, with a growing pause, until ``busyTimeout`` passes.
+    func retryingWhileBusy(_ body: () throws -> Void) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + busyTimeout
         var pause = Duration.microseconds(200)
         while true {
             do {
-                try run("BEGIN IMMEDIATE")
+                try body()
                 return
             } catch let error as CeleriacError {
                 guard let sqliteError = error.underlying as? SQLiteError, sqliteError.isBusy, clock.now < deadline else { throw error }

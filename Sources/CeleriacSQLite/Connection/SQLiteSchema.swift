@@ -67,6 +67,12 @@ enum SQLiteSchema {
     /// Creates the tables when missing, in one transaction.
     /// - Throws: `CeleriacError` when the file holds a newer schema than this code knows.
     static func migrate(_ connection: isolated SQLiteConnection) throws {
+        // Several processes may open a fresh file at once; a statement that meets another one's schema
+        // change with SQLITE_BUSY rolls back and the whole migration runs again.
+        try connection.retryingWhileBusy { try migrateOnce(connection) }
+    }
+
+    private static func migrateOnce(_ connection: isolated SQLiteConnection) throws {
         try connection.transaction {
             let current = try connection.integer("PRAGMA user_version") ?? 0
             guard current <= version else {
