@@ -153,10 +153,26 @@ extension Worker {
                 name: message.headers.task, args: message.args, kwargs: message.kwargs, worker: configuration.hostname,
                 retries: message.headers.retries, queue: queue)
         }
-        do {
-            try await backend.store(meta)
-        } catch {
-            logger.error("storing the result failed", metadata: [LogKeys.taskID: "\(meta.taskID)", LogKeys.error: "\(error)"])
+        // Celery's Redis backend retries a store 20 times, a second apart, before giving up: a result backend
+        // restarting for a few seconds loses no results.
+        let policy = Self.resultStoreRetryPolicy
+        var attempt = 0
+        while true {
+            do {
+                try await backend.store(meta)
+                return
+            } catch {
+                guard attempt < policy.maxRetries, !Task.isCancelled else {
+                    logger.error("storing the result failed", metadata: [LogKeys.taskID: "\(meta.taskID)", LogKeys.error: "\(error)"])
+                    return
+                }
+                logger.warning("storing the result failed, retrying", metadata: [LogKeys.taskID: "\(meta.taskID)", LogKeys.error: "\(error)"])
+                try? await Task.sleep(for: .seconds(policy.interval(attempt: attempt)))
+                attempt += 1
+            }
         }
     }
+
+    /// How storing a result is retried: Celery's Redis backend `retry_policy` (20 retries, 0 s then 1 s apart).
+    static let resultStoreRetryPolicy = PublishRetryPolicy(maxRetries: 20, intervalStart: 0, intervalStep: 1, intervalMax: 1)
 }

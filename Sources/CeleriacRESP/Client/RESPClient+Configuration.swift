@@ -144,14 +144,20 @@ extension RESPClient.Configuration {
     public struct Backoff: Hashable, Sendable {
         /// The wait after the first failure. Default 100 ms.
         public var initialDelay: Duration = .milliseconds(100)
-        /// The longest wait. Default 10 s.
-        public var maximumDelay: Duration = .seconds(10)
+        /// The longest wait. Default 2 s: one connection attempt every two seconds is no storm, and a
+        /// restarted server is found again quickly.
+        public var maximumDelay: Duration = .seconds(2)
         /// The factor between successive waits. Default 2.
         public var multiplier: Double = 2
         /// The fraction of random spread added to each wait, so clients don't reconnect in step. Default 0.2.
         public var jitter: Double = 0.2
         /// How many connection attempts one command makes before failing. Default 3.
         public var attemptsPerCommand: Int = 3
+        /// The longest a command waits for the backoff of earlier failures before its own attempt. When the
+        /// next attempt is further away, the command fails at once with the last connection error instead of
+        /// hanging: callers with their own retry policy (Celery's publish retry, the worker's receive loop)
+        /// decide how long to keep trying. Default 250 ms.
+        public var maximumCommandWait: Duration = .milliseconds(250)
 
         /// Creates the default backoff.
         public init() {}

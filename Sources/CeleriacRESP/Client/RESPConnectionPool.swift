@@ -24,6 +24,8 @@ actor RESPConnectionPool {
     private var leased: [ObjectIdentifier: RESPConnection] = [:]
     private var consecutiveFailures = 0
     private var retryAfter: ContinuousClock.Instant?
+    /// The error of the last failed connection attempt, rethrown by commands that will not wait out the backoff.
+    private var lastFailure: (any Error)?
     private var isClosed = false
 
     init(factory: RESPConnectionFactory) {
@@ -165,6 +167,7 @@ actor RESPConnectionPool {
         messages: AsyncThrowingStream<RESPPubSubMessage, any Error>.Continuation? = nil
     ) async throws -> RESPConnection {
         if let retryAfter, retryAfter > .now {
+            if let lastFailure, retryAfter - .now > self.backoff.maximumCommandWait { throw lastFailure }
             try await Task.sleep(until: retryAfter, clock: .continuous)
         }
         guard !self.isClosed else { throw Self.closedError }
@@ -172,11 +175,13 @@ actor RESPConnectionPool {
             let connection = try await self.factory.makeConnection(isSubscriber: isSubscriber, messages: messages)
             self.consecutiveFailures = 0
             self.retryAfter = nil
+            self.lastFailure = nil
             return connection
         } catch {
             self.consecutiveFailures += 1
             let delay = self.backoff.delay(afterFailures: self.consecutiveFailures)
             self.retryAfter = .now + delay
+            self.lastFailure = error
             self.factory.logger.debug(
                 "connection attempt failed",
                 metadata: [RESPLogging.error: "\(error)", RESPLogging.retryDelay: "\(delay)"]
