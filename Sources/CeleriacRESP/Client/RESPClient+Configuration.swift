@@ -92,6 +92,7 @@ extension RESPClient.Configuration {
     public struct Endpoint: Hashable, Sendable {
         enum Base: Hashable, Sendable {
             case server(Address)
+            case failover([Address])
             case sentinel(nodes: [Address], masterName: String, username: String?, password: String?)
         }
 
@@ -103,6 +104,13 @@ extension RESPClient.Configuration {
         ///   - port: The server's port.
         public static func server(host: String, port: Int = 6379) -> Endpoint {
             Endpoint(base: .server(Address(host: host, port: port)))
+        }
+
+        /// Servers tried in turn (kombu's failover list, `redis://a;redis://b`): a connection goes to the server
+        /// that last worked, and to the next one when it cannot be reached.
+        /// - Parameter servers: The servers, at least one.
+        public static func failover(_ servers: [Address]) -> Endpoint {
+            servers.count == 1 ? Endpoint(base: .server(servers[0])) : Endpoint(base: .failover(servers))
         }
 
         /// The master that Sentinels name: each connection asks the Sentinels in turn with
@@ -121,10 +129,13 @@ extension RESPClient.Configuration {
             Endpoint(base: .sentinel(nodes: nodes, masterName: masterName, username: username, password: password))
         }
 
-        /// The server's address, or `nil` for a Sentinel endpoint.
+        /// The server's address (the first of a failover list), or `nil` for a Sentinel endpoint.
         public var address: Address? {
-            if case .server(let address) = self.base { return address }
-            return nil
+            switch self.base {
+            case .server(let address): return address
+            case .failover(let addresses): return addresses.first
+            case .sentinel: return nil
+            }
         }
 
         /// The Sentinels' addresses; empty for a plain server.

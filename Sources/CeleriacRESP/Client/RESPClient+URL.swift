@@ -3,6 +3,8 @@ extension RESPClient.Configuration {
     ///
     /// - `redis://[[user]:password@]host[:port][/db][?options]`: plain TCP, port 6379 by default.
     /// - `rediss://...`: TLS, checking the server's certificate unless `ssl_cert_reqs` says otherwise.
+    /// - `redis://host1/0;redis://host2/0`: kombu's failover list, servers tried in turn (``Endpoint/failover(_:)``);
+    ///   the first URL's credentials, database and options apply to all.
     /// - `sentinel://[[user]:password@]host:port[/db];sentinel://host2:port2[?options]`: Sentinels (port 26379 by
     ///   default); the credentials and database (from the first part that has them) are the master's, the master
     ///   name comes from the `master_name` option or `sentinelMasterName`.
@@ -21,8 +23,21 @@ extension RESPClient.Configuration {
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         switch scheme {
         case "redis", "rediss", "valkey", "valkeys":
-            let parts = try URLParts(String(url[schemeEnd.upperBound...]), defaultPort: 6379)
-            self.init(endpoint: .server(host: parts.host, port: parts.port))
+            // kombu's failover list: `redis://a:6379/0;redis://b:6379/0`; the first URL's credentials, database
+            // and options apply to every server.
+            let pieces = url.split(separator: ";", omittingEmptySubsequences: true).map(String.init)
+            var addresses: [Address] = []
+            var first: URLParts?
+            for piece in pieces {
+                guard let end = piece.firstRange(of: "://"), piece[..<end.lowerBound].lowercased() == scheme else {
+                    throw Self.invalid("every URL of a failover list must use the same scheme")
+                }
+                let parts = try URLParts(String(piece[end.upperBound...]), defaultPort: 6379)
+                addresses.append(Address(host: parts.host, port: parts.port))
+                if first == nil { first = parts }
+            }
+            guard let parts = first else { throw Self.invalid("the URL names no server") }
+            self.init(endpoint: .failover(addresses))
             try self.apply(parts, tls: scheme == "rediss" || scheme == "valkeys")
         case "sentinel":
             let pieces = url.split(separator: ";", omittingEmptySubsequences: true).map(String.init)

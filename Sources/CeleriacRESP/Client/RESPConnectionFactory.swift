@@ -9,6 +9,8 @@ final class RESPConnectionFactory: Sendable {
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     private let tlsContext = Mutex<NIOSSLContext?>(nil)
+    /// The index of the failover list's server that last accepted a connection.
+    private let preferredServer = Mutex(0)
 
     init(configuration: RESPClient.Configuration, eventLoopGroup: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
@@ -28,9 +30,49 @@ final class RESPConnectionFactory: Sendable {
         switch self.configuration.endpoint.base {
         case .server(let server):
             address = server
+        case .failover(let servers):
+            return try await self.connectToFirstReachable(servers, isSubscriber: isSubscriber, messages: messages)
         case .sentinel(let nodes, let masterName, let username, let password):
             address = try await self.askSentinels(nodes, masterName: masterName, username: username, password: password)
         }
+        return try await self.connect(to: address, isSubscriber: isSubscriber, messages: messages)
+    }
+
+    /// Tries the servers of a failover list in turn, starting with the one that last worked.
+    ///
+    /// A subscriber connection tries one server only (a failed handshake finishes the message stream it was
+    /// given) and moves the preference to the next server, so the pool's next attempt, with a fresh stream,
+    /// goes there.
+    private func connectToFirstReachable(
+        _ servers: [RESPClient.Configuration.Address],
+        isSubscriber: Bool,
+        messages: AsyncThrowingStream<RESPPubSubMessage, any Error>.Continuation?
+    ) async throws -> RESPConnection {
+        let start = self.preferredServer.withLock { $0 } % servers.count
+        var lastError: (any Error)?
+        for offset in 0..<(messages == nil ? servers.count : 1) {
+            let index = (start + offset) % servers.count
+            do {
+                let connection = try await self.connect(to: servers[index], isSubscriber: isSubscriber, messages: messages)
+                if offset > 0 {
+                    self.logger.info("failed over to the next Redis server", metadata: [RESPLogging.server: "\(servers[index])"])
+                }
+                self.preferredServer.withLock { $0 = index }
+                return connection
+            } catch let error as RESPError where [.connectionFailed, .connectTimeout, .connectionClosed].contains(error.code) {
+                self.logger.debug("Redis server unreachable", metadata: [RESPLogging.server: "\(servers[index])", RESPLogging.error: "\(error)"])
+                self.preferredServer.withLock { $0 = (index + 1) % servers.count }
+                lastError = error
+            }
+        }
+        throw lastError ?? RESPError(.connectionFailed, message: "no server to connect to")
+    }
+
+    private func connect(
+        to address: RESPClient.Configuration.Address,
+        isSubscriber: Bool,
+        messages: AsyncThrowingStream<RESPPubSubMessage, any Error>.Continuation?
+    ) async throws -> RESPConnection {
         let connection = try await RESPConnection.connect(
             to: address,
             configuration: self.configuration,

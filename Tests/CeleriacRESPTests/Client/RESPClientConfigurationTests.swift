@@ -76,11 +76,20 @@ import Testing
         ("rediss://h?ssl_cert_reqs=maybe", "ssl_cert_reqs"),
         ("sentinel://s1:26379", "master name"),
         ("sentinel://s1;redis://s2?master_name=m", "sentinel://"),
+        ("redis://a;rediss://b", "same scheme"),
     ])
     func invalidURLsNameTheirDefect(url: String, expected: String) throws {
         let error = try #require(throws: RESPError.self) { try RESPClient.Configuration(url: url) }
         #expect(error.code == .invalidConfiguration)
         #expect(error.message?.contains(expected) == true, "\(error)")
+    }
+
+    @Test func failoverListsKeepEveryServerAndTheFirstURLsSettings() throws {
+        let configuration = try RESPClient.Configuration(url: "redis://:pw@a:6380/2;redis://b;redis://c:7000/5")
+        #expect(configuration.endpoint == .failover([.init(host: "a", port: 6380), .init(host: "b", port: 6379), .init(host: "c", port: 7000)]))
+        #expect(configuration.endpoint.address == .init(host: "a", port: 6380))
+        #expect(configuration.password == "pw" && configuration.database == 2)
+        #expect(try RESPClient.Configuration(url: "redis://a;").endpoint == .server(host: "a"))
     }
 
     @Test func errorsNeverRepeatThePassword() throws {
