@@ -1,6 +1,7 @@
 import ArgumentParser
 
-/// `celeriac-bench`: throughput, latency and memory of Celeriac on the embedded SQLite broker.
+/// `celeriac-bench`: throughput, latency and memory of Celeriac on the embedded SQLite broker, and (`client`)
+/// of the Swift producer against any broker URL.
 ///
 /// Every subcommand works on fresh SQLite files in a temporary directory and prints a table. Workers
 /// run as separate processes: the binary starts itself again with the hidden `worker` subcommand.
@@ -15,6 +16,6 @@ struct CeleriacBenchmarks: AsyncParsableCommand {
             """,
         subcommands: [
             PublishCommand.self, DrainCommand.self, EndToEndCommand.self, RoundTripCommand.self, AllCommand.self,
-            BenchWorkerCommand.self,
+            BenchWorkerCommand.self, ClientCommand.self,
         ])
 }

@@ -266,6 +266,19 @@ def roundtrip(a, r, bt, n):
           'worker_side_p50_ms': sq[49] and sq[49] * 1e3, 'worker_side_p99_ms': sq[98] and sq[98] * 1e3})
 
 
+def swift_client_roundtrip(a, n):
+    """The same round trips from Celeriac's Swift client (celeriac-bench client), against the same worker."""
+    url = f'redis://127.0.0.1:{a.port}/0'
+    out = subprocess.run([a.swift_client_bin, 'client', '-b', url, '--roundtrip', str(n), '--kind', a.kind],
+                         capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        log('swift client failed:', out.stderr[-2000:])
+        return
+    for line in out.stdout.splitlines():
+        if line.startswith('{'):
+            emit(json.loads(line))
+
+
 def cmd_worker(a):
     r = redis.Redis(port=a.port)
     bt = celery_app(a.port)
@@ -279,6 +292,8 @@ def cmd_worker(a):
             e2e(a, r, bt, a.e2e_n)
         if a.rtt_n:
             roundtrip(a, r, bt, a.rtt_n)
+            if a.swift_client_bin:
+                swift_client_roundtrip(a, a.rtt_n)
         time.sleep(1)
         emit({'test': 'rss-idle', 'kind': a.kind, 'rss_kb': rss_kb(p.pid), 'processes': len(descendants(p.pid))})
     finally:
@@ -300,6 +315,7 @@ def main():
     wp.add_argument('--port', type=int, required=True)
     wp.add_argument('--kind', required=True, choices=['swift', 'swift-pf16', 'prefork', 'threads', 'solo'])
     wp.add_argument('--swift-bin')
+    wp.add_argument('--swift-client-bin', help='celeriac-bench, for round trips from the Swift client too')
     wp.add_argument('--drain-n', type=int, default=20000)
     wp.add_argument('--add-n', type=int, default=0)
     wp.add_argument('--e2e-n', type=int, default=0)

@@ -23,7 +23,7 @@ machine = next((r for r in rows if r['test'] == 'machine'), {})
 print(f"Machine: {machine.get('cpus')} CPUs ({machine.get('cpu')}), Linux {machine.get('kernel')}, "
       f"load before the run {machine.get('load')}; redis-server {machine.get('redis')} (private, no persistence); "
       f"{machine.get('swift')}; Celery/kombu/redis-py {machine.get('celery')} on Python {machine.get('python')}.")
-rounds = len(by.get(('publish', None, None), []))
+rounds = len([r for r in rows if r['test'] == 'publish' and r.get('producer') == 'python-celery'])
 print(f"Rounds: {rounds} (medians shown).\n")
 
 kinds = [k for k in ['swift', 'swift-pf16', 'prefork', 'threads', 'solo'] if ('drain-noop', k, True) in by]
@@ -45,6 +45,20 @@ for k in kinds:
 pub = med('publish', None, 'rate')
 print(f"\nPublish, Python Celery producer, `apply_async(ignore_result=True)` of tasks.noop: {f(pub)} msgs/s "
       f"({f(med('publish', None, 'producer_cpu_us'))} µs producer CPU per message).")
+swift_pub = [r['rate'] for r in rows if r['test'] == 'publish' and r.get('producer') == 'swift']
+swift_pub8 = [r['rate'] for r in rows if r['test'] == 'publish' and str(r.get('producer', '')).startswith('swift-x')]
+if swift_pub:
+    line = f"Publish, Celeriac's Swift client (`send(name:)`, ignore_result), one producer: {f(statistics.median(swift_pub))} msgs/s"
+    if swift_pub8:
+        line += f"; 8 concurrent producers in one process: {f(statistics.median(swift_pub8))} msgs/s"
+    if pub:
+        line += f" ({statistics.median(swift_pub) / pub:.1f}× Python's single producer)"
+    print(line + '.')
+client_kinds = [k for k in kinds if ('roundtrip-swift-client', k, None) in by]
+if client_kinds:
+    print('\nRound trip from the Swift client (sequential `send(name: "tasks.add").get()`), p50 / p99 (ms): ' +
+          '; '.join(f"{names[k]} {f(med('roundtrip-swift-client', k, 'p50_ms'), '{:.2f}')} / "
+                    f"{f(med('roundtrip-swift-client', k, 'p99_ms'), '{:.2f}')}" for k in client_kinds) + '.')
 
 celery = [k for k in kinds if not k.startswith('swift')]
 if 'swift' in kinds and celery:

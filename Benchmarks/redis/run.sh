@@ -24,9 +24,11 @@ results=$OUT/results.jsonl
 echo "== building celeriac-example (release, .build-release)" >&2
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     flock -o /tmp/celeriac-build.lock swift build -c release --product celeriac-example --scratch-path .build-release >&2
+    flock -o /tmp/celeriac-build.lock swift build -c release --product celeriac-bench --scratch-path .build-release >&2
 fi
 bin=$root/.build-release/release/celeriac-example
-[[ -x $bin ]] || { echo "missing $bin" >&2; exit 1; }
+client=$root/.build-release/release/celeriac-bench
+[[ -x $bin && -x $client ]] || { echo "missing $bin or $client" >&2; exit 1; }
 
 python=$(scripts/interop-env.sh)
 
@@ -55,6 +57,8 @@ redis-cli -p "$port" flushall >/dev/null
 for run in $(seq "$RUNS"); do
     echo "== round $run/$RUNS: publish" >&2
     "$python" "$here/bench.py" publish --port "$port" -n 5000 >> "$results"
+    "$client" client -b "redis://127.0.0.1:$port/0" --publish 20000 >> "$results"
+    redis-cli -p "$port" flushall >/dev/null
     for kind in $KINDS; do
         echo "== round $run/$RUNS: $kind" >&2
         if [[ $kind == swift* ]]; then
@@ -62,7 +66,7 @@ for run in $(seq "$RUNS"); do
         else
             n=$CELERY_N; add=$((CELERY_N / 2)); e2e=2000
         fi
-        "$python" "$here/bench.py" worker --port "$port" --kind "$kind" --swift-bin "$bin" \
+        "$python" "$here/bench.py" worker --port "$port" --kind "$kind" --swift-bin "$bin" --swift-client-bin "$client" \
             --drain-n "$n" --add-n "$add" --e2e-n "$e2e" --rtt-n 1000 --logdir "$OUT" >> "$results"
     done
 done
