@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CeleriacCommands", targets: ["CeleriacCommands"]),
         .library(name: "CeleriacRESP", targets: ["CeleriacRESP"]),
         .library(name: "CeleriacRedis", targets: ["CeleriacRedis"]),
+        .library(name: "CeleriacAMQP", targets: ["CeleriacAMQP"]),
         .executable(name: "celeriac", targets: ["CeleriacCLI"]),
         .executable(name: "celeriac-example", targets: ["CeleriacExample"]),
         .executable(name: "celeriac-bench", targets: ["CeleriacBenchmarks"]),
@@ -47,6 +48,16 @@ let package = Package(
         ),
         .target(
             name: "CeleriacRESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CeleriacAMQP",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,6 +127,17 @@ let package = Package(
             name: "CeleriacRESPTests",
             dependencies: [
                 "CeleriacRESP", "CeleriacTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacAMQPTests",
+            dependencies: [
+                "CeleriacAMQP", "CeleriacTesting",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

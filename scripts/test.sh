@@ -11,6 +11,9 @@ pkg-config --exists sqlite3 2>/dev/null || need_apt+=(libsqlite3-dev pkg-config)
 installing_redis=no
 command -v redis-server >/dev/null 2>&1 || { need_apt+=(redis-server); installing_redis=yes; }
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# The AMQP client's integration tests start private RabbitMQ nodes (as the current user, on free ports).
+installing_rabbitmq=no
+command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { need_apt+=(rabbitmq-server); installing_rabbitmq=yes; }
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
@@ -21,6 +24,13 @@ if [ "$installing_redis" = yes ] && command -v systemctl >/dev/null 2>&1; then
 fi
 if [ "$installing_redis" = yes ] && command -v service >/dev/null 2>&1; then
     service redis-server stop >/dev/null 2>&1 || true
+fi
+
+if [ "$installing_rabbitmq" = yes ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now rabbitmq-server >/dev/null 2>&1 || true
+fi
+if [ "$installing_rabbitmq" = yes ] && command -v service >/dev/null 2>&1; then
+    service rabbitmq-server stop >/dev/null 2>&1 || true
 fi
 
 # The captured Celery messages the protocol tests decode live next to the repository.
