@@ -33,6 +33,21 @@ public final class InMemoryResultBackend: ResultBackend {
 
     private let state = Mutex(State())
     private let changes = ChangeNotifier()
+    private let canvas = Mutex(CanvasState())
+
+    /// Saved groups and chord joins.
+    private struct CanvasState {
+        var groups: [String: JSONValue] = [:]
+        var chords: [String: ChordState] = [:]
+    }
+
+    /// One chord's join: its size, the header outcomes by `task_id:index`, the dispatch claim, the end.
+    private struct ChordState {
+        var size: Int?
+        var parts: [String: ChordPart] = [:]
+        var claimed = false
+        var done = false
+    }
 
     /// Creates an empty backend.
     public init() {}
@@ -143,4 +158,63 @@ public final class InMemoryResultBackend: ResultBackend {
             await changes.wait(after: version, until: deadline)
         }
     }
+}
+
+// MARK: Groups and chords
+
+extension InMemoryResultBackend {
+    /// Saves a group's result tuple.
+    public func saveGroup(id: String, result: JSONValue) async throws {
+        canvas.withLock { $0.groups[id] = result }
+        changes.notify()
+    }
+
+    /// The saved tuple of a group, or `nil`.
+    public func restoreGroup(id: String) async throws -> JSONValue? {
+        canvas.withLock { $0.groups[id] }
+    }
+
+    /// Deletes a saved group.
+    public func forgetGroup(id: String) async throws {
+        canvas.withLock { $0.groups[id] = nil }
+    }
+
+    /// Starts a new run of the chord: its size, nothing joined yet.
+    public func setChordSize(groupID: String, size: Int) async throws {
+        canvas.withLock { $0.chords[groupID] = ChordState(size: size) }
+    }
+
+    /// Records a header outcome once per `task_id:index`; the caller that completes the header gets the
+    /// outcomes in header order, once.
+    public func chordPartReturn(_ part: ChordPart) async throws -> ChordJoin {
+        canvas.withLock { canvas -> ChordJoin in
+            var chord = canvas.chords[part.groupID] ?? ChordState()
+            guard !chord.done else { return .finished }
+            let key = "\(part.taskID):\(part.groupIndex.map(String.init) ?? "+inf")"
+            if chord.parts[key] == nil { chord.parts[key] = part }
+            var join = ChordJoin.pending
+            if let size = chord.size, chord.parts.count == size, !chord.claimed {
+                chord.claimed = true
+                let ordered = chord.parts.values.sorted { ($0.groupIndex ?? .max, $0.taskID) < ($1.groupIndex ?? .max, $1.taskID) }
+                join = .ready(ordered, claim: nil)
+            }
+            canvas.chords[part.groupID] = chord
+            return join
+        }
+    }
+
+    /// Ends the chord: after the body was sent its join is dropped and late duplicates are ignored; after a
+    /// failure the size is dropped so a late duplicate cannot fail it again.
+    public func endChord(groupID: String, claim: String?, bodySent: Bool) async throws {
+        canvas.withLock { canvas in
+            if bodySent {
+                canvas.chords[groupID] = ChordState(done: true)
+            } else {
+                canvas.chords[groupID]?.size = nil
+            }
+        }
+    }
+
+    /// The saved groups' ids, for assertions.
+    public var savedGroupIDs: [String] { canvas.withLock { $0.groups.keys.sorted() } }
 }

@@ -14,7 +14,7 @@ extension CeleriacConfiguration {
     /// Values are JSON values of the setting's type (strings such as `"yes"` or `"4"` are also read as the
     /// environment reads them). Celeriac's own settings are `celeriac_dead_letter`, `celeriac_max_message_size`
     /// and `celeriac_worker_hostname`. A Celery setting Celeriac does not implement (`worker_pool`,
-    /// `beat_schedule`...) is listed in ``unrecognizedKeys``; any other key is an error, to catch typos.
+    /// `beat_scheduler`...) is listed in ``unrecognizedKeys``; any other key is an error, to catch typos.
     ///
     /// - Parameters:
     ///   - path: the file's path.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One setting Celeriac reads: its lowercase name (config files), its environment variable, and how a
 /// raw value is stored into a ``CeleriacConfiguration``.
 struct Setting: Sendable {
@@ -77,6 +79,20 @@ extension Setting {
         }
     }
 
+    /// A TLS setting in Celery's shape: a boolean (`true` turns TLS on with its defaults, `false` off) or an
+    /// object of `ssl_*` keys.
+    static func ssl(_ key: String, _ path: Path<JSONObject?>) -> Setting {
+        Setting(key: key, secrecy: .visible) { (config, value) throws(CeleriacError) in
+            if value.isNone {
+                config[keyPath: path] = nil
+            } else if let enabled = try? value.bool() {
+                config[keyPath: path] = enabled ? [:] : nil
+            } else {
+                config[keyPath: path] = try value.object()
+            }
+        }
+    }
+
     /// A serializer setting: only JSON.
     static func serializer(_ key: String, _ path: Path<String>) -> Setting {
         Setting(key: key, secrecy: .visible) { (config, value) throws(CeleriacError) in
@@ -100,11 +116,22 @@ extension Setting {
         Setting(key: "result_backend_transport_options", secrecy: .hidden) { (config, value) throws(CeleriacError) in
             config.resultBackendTransportOptions = try value.object()
         },
+        .ssl("broker_use_ssl", \.brokerUseSSL),
+        .ssl("redis_backend_use_ssl", \.redisBackendUseSSL),
         .double("broker_connection_timeout", \.brokerConnectionTimeout),
         .bool("broker_connection_retry", \.brokerConnectionRetry),
         .optionalInt("broker_connection_max_retries", \.brokerConnectionMaxRetries, zeroMeansNone: true),
         .string("timezone", \.timezone),
         .bool("enable_utc", \.enableUTC),
+        Setting(key: "beat_schedule", secrecy: .visible) { (config, value) throws(CeleriacError) in
+            let schedule = value.isNone ? [:] : try value.object()
+            do throws(CeleriacError) {
+                _ = try BeatSchedule.entries(from: schedule, timeZone: TimeZone(identifier: "UTC") ?? .current)
+            } catch {
+                throw value.error(error.message)
+            }
+            config.beatSchedule = schedule
+        },
         .serializer("task_serializer", \.taskSerializer),
         .serializer("result_serializer", \.resultSerializer),
         Setting(key: "accept_content", secrecy: .visible) { (config, value) throws(CeleriacError) in

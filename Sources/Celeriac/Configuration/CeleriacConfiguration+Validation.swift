@@ -10,7 +10,7 @@ extension CeleriacConfiguration {
     ///   db+postgresql, django-db, memory);
     /// - `worker_concurrency` ≥ 1 when set, `worker_prefetch_multiplier` ≥ 0, `worker_eta_task_limit` ≥ 1;
     /// - priorities (default and in routes) from 0 to 9;
-    /// - `timezone` is a known time zone identifier (`TimeZone(identifier:)`);
+    /// - `timezone` is a known time zone identifier (`TimeZone(identifier:)`), and `beat_schedule` parses;
     /// - `task_default_rate_limit` is a valid Celery rate string;
     /// - serializers are `json` and `accept_content` includes JSON;
     /// - time limits, timeouts and sizes are positive; `result_expires` is not negative.
@@ -44,6 +44,12 @@ extension CeleriacConfiguration {
         if taskDefaultQueue.isEmpty { problems.append("task_default_queue must not be empty") }
         if TimeZone(identifier: timezone) == nil {
             problems.append("timezone \"\(timezone)\" is not a known time zone identifier (such as \"UTC\" or \"Europe/Paris\")")
+        } else {
+            do throws(CeleriacError) {
+                _ = try beatEntries()
+            } catch {
+                problems.append(error.message)
+            }
         }
         do throws(CeleriacError) {
             _ = try RateLimit.parse(taskDefaultRateLimit)

@@ -31,6 +31,11 @@ public struct CeleriacConfiguration: Sendable, Hashable {
     public var brokerTransportOptions = BrokerTransportOptions()
     /// `result_backend_transport_options`, as written.
     public var resultBackendTransportOptions: JSONObject = [:]
+    /// `broker_use_ssl`: TLS for the broker connection with Celery's `ssl_cert_reqs`, `ssl_ca_certs`,
+    /// `ssl_certfile`, `ssl_keyfile` keys (`true` is an empty object: TLS with the defaults); `nil` when unset.
+    public var brokerUseSSL: JSONObject?
+    /// `redis_backend_use_ssl`: the same for a Redis result backend; `nil` when unset.
+    public var redisBackendUseSSL: JSONObject?
     /// `broker_connection_timeout`: seconds to wait for a broker connection (4).
     public var brokerConnectionTimeout: Double = 4
     /// `broker_connection_retry`: retry a lost broker connection (true).
@@ -44,6 +49,12 @@ public struct CeleriacConfiguration: Sendable, Hashable {
     public var timezone = "UTC"
     /// `enable_utc`: dates in messages are UTC (true).
     public var enableUTC = true
+
+    // MARK: Beat
+
+    /// `beat_schedule`: the periodic tasks, as Celery's dict in JSON (see ``BeatSchedule`` for the shape);
+    /// validated when set. ``beatEntries()`` turns it into ``ScheduleEntry`` values.
+    public var beatSchedule: JSONObject = [:]
 
     // MARK: Serialization
 

@@ -181,6 +181,11 @@ extension ServiceURL {
         if text.hasPrefix(postgresPrefix), text.count > postgresPrefix.count {
             return (.dbPostgresql, String(text.dropFirst(postgresPrefix.count)))
         }
+        // django-db+postgresql://user:pw@host/db: django-celery-results' tables on that database.
+        let djangoPrefix = Scheme.djangoDB.rawValue + "+"
+        if text.hasPrefix(djangoPrefix), text.count > djangoPrefix.count {
+            return (.djangoDB, String(text.dropFirst(djangoPrefix.count)))
+        }
         var hint = ""
         switch text {
         case "postgres", "postgresql", "db+postgres": hint = " (for a PostgreSQL result backend write db+postgresql://)"

@@ -102,7 +102,8 @@ public struct ServiceURL: Sendable, Hashable {
 
     /// The scheme.
     public var scheme: Scheme
-    /// The SQLAlchemy driver after the dialect (`psycopg` in `db+postgresql+psycopg://`), if any.
+    /// The SQLAlchemy driver after the dialect (`psycopg` in `db+postgresql+psycopg://`), or the database after
+    /// `django-db+` (`postgresql` in `django-db+postgresql://`), if any.
     public var driver: String?
     /// The host, percent-decoded and lowercased; `localhost` for a networked scheme whose URL names none
     /// (`redis://`, as kombu does), `nil` for schemes without a server (`sqlite`, `memory`, `rpc`, `django-db`).

@@ -22,7 +22,7 @@ public final class SQLiteResultBackend: ResultBackend {
     /// The backend's settings.
     public let configuration: Configuration
 
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     private let signals: SQLiteFileSignals
     private let closed = Atomic<Bool>(false)
 
@@ -124,14 +124,22 @@ public final class SQLiteResultBackend: ResultBackend {
         try await connection.perform { db in _ = try db.run("DELETE FROM celeriac_taskmeta WHERE task_id = ?", [.text(taskID)]) }
     }
 
-    /// Deletes results stored longer ago than ``Configuration/resultExpires`` (the expiry of each result is
-    /// fixed when it is stored).
+    /// Deletes results (and saved groups, and chord joins) stored longer ago than
+    /// ``Configuration/resultExpires`` (the expiry of each is fixed when it is stored).
     /// - Returns: how many were deleted.
     /// - Throws: `CeleriacError` when the database fails.
     public func deleteExpired() async throws -> Int {
         let now = SQLitePath.now()
         let count = try await connection.perform { db in
-            try db.run("DELETE FROM celeriac_taskmeta WHERE expires_at IS NOT NULL AND expires_at < ?", [.real(now)])
+            try db.transaction {
+                var count = try db.run("DELETE FROM celeriac_taskmeta WHERE expires_at IS NOT NULL AND expires_at < ?", [.real(now)])
+                count += try db.run("DELETE FROM celeriac_groupmeta WHERE expires_at IS NOT NULL AND expires_at < ?", [.real(now)])
+                _ = try db.run(
+                    "DELETE FROM celeriac_chord_parts WHERE group_id IN (SELECT group_id FROM celeriac_chords WHERE expires_at IS NOT NULL AND expires_at < ?)",
+                    [.real(now)])
+                _ = try db.run("DELETE FROM celeriac_chords WHERE expires_at IS NOT NULL AND expires_at < ?", [.real(now)])
+                return count
+            }
         }
         if count > 0 {
             configuration.logger.debug("deleted expired results", metadata: [SQLiteLogKey.count: "\(count)", SQLiteLogKey.path: "\(path)"])

@@ -3,6 +3,11 @@ import Celeriac
 /// The tables of a Celeriac SQLite database, shared by the broker and the result backend, versioned with
 /// `PRAGMA user_version`.
 ///
+/// Version 3 (adds groups and chord joins; a version 2 file gets the new tables):
+/// - `celeriac_groupmeta`: saved groups (`GroupResult.save()`), Celery's `{"result": as_tuple}` JSON in `meta`.
+/// - `celeriac_chords`: one row per running chord: its size, whether a worker claimed its body, whether it ended.
+/// - `celeriac_chord_parts`: the header outcomes joined so far, once per `(group_id, task_id, idx)`.
+///
 /// Version 2:
 /// - `celeriac_messages`: one small row per message. `id` (the rowid) gives FIFO order; `state` is 0
 ///   (ready) or 1 (unacked, with `lease_until` in epoch seconds); `tag` is the delivery tag. The pickup
@@ -15,7 +20,7 @@ import Celeriac
 /// - `celeriac_taskmeta`: task results, one row per task id, with Celery's result JSON in `meta`.
 enum SQLiteSchema {
     /// The version this code writes.
-    static let version: Int64 = 2
+    static let version: Int64 = 3
 
     private static let schema = """
         CREATE TABLE IF NOT EXISTS celeriac_messages (
@@ -62,6 +67,26 @@ enum SQLiteSchema {
             expires_at REAL
         );
         CREATE INDEX IF NOT EXISTS celeriac_taskmeta_expiry ON celeriac_taskmeta (expires_at) WHERE expires_at IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS celeriac_groupmeta (
+            group_id TEXT PRIMARY KEY,
+            meta TEXT NOT NULL,
+            expires_at REAL
+        );
+        CREATE TABLE IF NOT EXISTS celeriac_chords (
+            group_id TEXT PRIMARY KEY,
+            size INTEGER,
+            claimed INTEGER NOT NULL DEFAULT 0,
+            done INTEGER NOT NULL DEFAULT 0,
+            expires_at REAL
+        );
+        CREATE TABLE IF NOT EXISTS celeriac_chord_parts (
+            group_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            idx REAL NOT NULL,
+            state TEXT NOT NULL,
+            result TEXT NOT NULL,
+            PRIMARY KEY (group_id, task_id, idx)
+        );
         """
 
     /// Creates the tables when missing, in one transaction.

@@ -31,7 +31,7 @@ struct ConfigurationFileTests {
               "task_default_rate_limit": 10,
               "celeriac_dead_letter": "keep",
               "worker_pool": "prefork",
-              "beat_schedule": {}
+              "beat_max_loop_interval": 5
             }
             """#
         )
@@ -48,7 +48,7 @@ struct ConfigurationFileTests {
         #expect(config.taskPublishRetryPolicy == PublishRetryPolicy(maxRetries: 10, intervalStart: 1, intervalStep: 0.2, intervalMax: 1))
         #expect(config.resultExpires == 120 && config.taskTimeLimit == 30.5)
         #expect(config.taskDefaultRateLimit == "10")
-        #expect(config.unrecognizedKeys == ["worker_pool", "beat_schedule"])
+        #expect(config.unrecognizedKeys == ["worker_pool", "beat_max_loop_interval"])
         try config.validate()
     }
 

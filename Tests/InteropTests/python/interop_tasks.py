@@ -48,6 +48,11 @@ def xsum(numbers):
     return sum(numbers)
 
 
+@app.task(name="tasks.tsum")
+def tsum(numbers):
+    return sum(numbers)
+
+
 @app.task(name="tasks.echo")
 def echo(value):
     return value
