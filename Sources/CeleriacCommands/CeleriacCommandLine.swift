@@ -19,7 +19,8 @@ public enum CeleriacCommandLine {
     /// The built-in commands.
     public static let builtInCommands: [any ParsableCommand.Type] = [
         WorkerCommand.self, CallCommand.self, ResultCommand.self, RevokeCommand.self, PurgeCommand.self, StatusCommand.self,
-        DeadLettersCommand.self,
+        DeadLettersCommand.self, BeatCommand.self, EventsCommand.self,
+        InspectCommand.self, ControlCommand.self,
     ]
 
     /// Parses the process's arguments, runs the command and exits.

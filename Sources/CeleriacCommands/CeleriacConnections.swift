@@ -1,5 +1,6 @@
 import Celeriac
 import CeleriacRESP
+import CeleriacRabbitMQ
 import CeleriacRedis
 import CeleriacSQLite
 import Logging
@@ -55,9 +56,16 @@ public struct CeleriacConnections: Sendable {
             options.restoreInterval = .seconds(min(10, max(0.5, transport.visibilityTimeout / 2)))
             options.logger = logger
             let client = try redisClient(
-                configuration.effectiveBrokerURL, url: url, setting: "broker_url", masterName: transport.masterName, logger: logger)
+                configuration.effectiveBrokerURL, url: url, setting: "broker_url", masterName: transport.masterName,
+                ssl: configuration.brokerUseSSL, sslSetting: "broker_use_ssl", logger: logger)
             try await checkRedis(client, url: url, setting: "broker_url")
             return RedisBroker(client: client, configuration: options)
+        case .amqp, .amqps, .pyamqp, ServiceURL.Scheme(rawValue: "pyamqps"):
+            var options = RabbitMQBroker.Configuration()
+            options.logger = logger
+            let broker = try RabbitMQBroker(url: configuration.effectiveBrokerURL, configuration: options)
+            try await broker.checkConnection()
+            return broker
         default:
             throw CeleriacError(.invalidConfiguration, "broker_url \(url): the \(url.scheme) broker is not part of this build of Celeriac; use sqlite:///path.db")
         }
@@ -81,23 +89,50 @@ public struct CeleriacConnections: Sendable {
             options.logger = logger
             let masterName = transport["master_name"]?.stringValue ?? configuration.brokerTransportOptions.masterName
             let client = try redisClient(
-                configuration.effectiveResultBackend ?? "", url: url, setting: "result_backend", masterName: masterName, logger: logger)
+                configuration.effectiveResultBackend ?? "", url: url, setting: "result_backend", masterName: masterName,
+                ssl: configuration.redisBackendUseSSL, sslSetting: "redis_backend_use_ssl", logger: logger)
             try await checkRedis(client, url: url, setting: "result_backend")
             return RedisResultBackend(client: client, configuration: options)
+        case .dbPostgresql, .djangoDB:
+            return try await openPostgresBackend(url, configuration: configuration, logger: logger)
         default:
             throw CeleriacError(.invalidConfiguration, "result_backend \(url): the \(url.scheme) backend is not part of this build of Celeriac; use sqlite:///path.db")
         }
     }
 
-    /// A Redis client for a `redis://`, `rediss://` or `sentinel://` setting (the first URL of a failover list).
-    private static func redisClient(_ text: String, url: ServiceURL, setting: String, masterName: String?, logger: Logger) throws -> RESPClient {
-        let first = url.scheme == .sentinel ? text : String(text.split(separator: ";").first ?? Substring(text))
+    /// A Redis client for a `redis://`, `rediss://` or `sentinel://` setting (a `;`-separated failover list
+    /// tries its servers in turn).
+    ///
+    /// `ssl` (Celery's `broker_use_ssl` / `redis_backend_use_ssl`) turns TLS on as kombu does, even for a
+    /// `redis://` URL; `ssl_*` query items on a `rediss://` URL win over it.
+    private static func redisClient(
+        _ text: String, url: ServiceURL, setting: String, masterName: String?, ssl: JSONObject?, sslSetting: String, logger: Logger
+    ) throws -> RESPClient {
         do {
-            let configuration = try RESPClient.Configuration(url: first, sentinelMasterName: masterName)
+            var configuration = try RESPClient.Configuration(url: text, sentinelMasterName: masterName)
+            if let ssl, !text.contains("ssl_") {
+                configuration.tls = try .init(celeryOptions: celerySSLOptions(ssl))
+            }
             return RESPClient(configuration: configuration, logger: logger)
         } catch let error as RESPError {
-            throw CeleriacError(.invalidURL, "\(setting) \(url): \(error.message ?? "\(error.code)")")
+            let source = ssl != nil && error.code == .invalidConfiguration ? sslSetting : "\(setting) \(url)"
+            throw CeleriacError(.invalidURL, "\(source): \(error.message ?? "\(error.code)")")
         }
+    }
+
+    /// Celery's `ssl_*` keys as text; `ssl_cert_reqs` may be Python's `ssl.CERT_*` number (0 none, 1 optional,
+    /// 2 required) when the setting came from a JSON file.
+    static func celerySSLOptions(_ object: JSONObject) -> [String: String] {
+        var options: [String: String] = [:]
+        for (key, value) in object {
+            switch value {
+            case .string(let text): options[key] = text
+            case .bool(let flag): options[key] = flag ? "true" : "false"
+            case .int(let number) where key == "ssl_cert_reqs": options[key] = [0: "none", 1: "optional", 2: "required"][number] ?? "\(number)"
+            default: options[key] = value.serialized(.compact)
+            }
+        }
+        return options
     }
 
     /// Sends a `PING` so that a refused connection or wrong password fails now, naming the setting.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Celeriac
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `worker`: runs a Celery worker with the executable's tasks (Celery's `celery worker`).
 public struct WorkerCommand: AsyncParsableCommand {
@@ -31,8 +32,16 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Flag(name: .customLong("discard-dead-letters"), help: "Drop messages that cannot be processed instead of keeping them as dead letters.")
     var discardDeadLetters = false
 
+    @Flag(name: [.customShort("E"), .customLong("task-events")], help: "Send task events for monitors such as Flower (worker_send_task_events).")
+    var taskEvents = false
+
     @Option(name: [.customShort("A"), .customLong("app")], help: .hidden)
     var appName: String?
+
+    @Flag(name: [.customShort("B"), .long], help: "Also run beat in this process (its options: --schedule, --lease-ttl, --max-interval, --beat-name).")
+    var beat = false
+
+    @OptionGroup var beatOptions: BeatOptions
 
     /// Creates the command (argument-parser does this).
     public init() {}
@@ -44,6 +53,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             if let concurrency { config.workerConcurrency = concurrency }
             if let prefetchMultiplier { config.workerPrefetchMultiplier = prefetchMultiplier }
             if discardDeadLetters { config.deadLetterEnabled = false }
+            if taskEvents { config.workerSendTaskEvents = true }
         }
         if !config.unrecognizedKeys.isEmpty {
             logger.warning("settings Celeriac does not use are ignored", metadata: ["settings": "\(config.unrecognizedKeys.joined(separator: ", "))"])
@@ -51,17 +61,27 @@ public struct WorkerCommand: AsyncParsableCommand {
         let connections = try await CeleriacConnections.open(config, logger: logger)
         let app = CeleriacApp(configuration: config, broker: connections.broker, backend: connections.backend, registry: CommandContext.registry, logger: logger)
         let queueList = queues.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? [config.taskDefaultQueue]
-        let workerConfiguration = Worker.Configuration(
+        var workerConfiguration = Worker.Configuration(
             concurrency: config.workerConcurrency ?? System.coreCount, prefetchMultiplier: config.workerPrefetchMultiplier, queues: queueList,
             hostname: NodeName.expand(hostname ?? config.workerHostname ?? "celery@%h"), etaLimit: config.workerEtaLimit ?? Int.max,
             shutdownGracePeriod: .milliseconds(Int64(gracePeriod * 1000)), keepDeadLetters: config.deadLetterEnabled)
+        workerConfiguration.taskEvents = config.workerSendTaskEvents
         let worker = Worker(app: app, configuration: workerConfiguration, logger: logger)
+        var beatStore: (any BeatStore)?
         do {
-            try await ServiceRunner.run([worker], logger: logger)
+            var services: [any Service] = [worker]
+            if beat {
+                let (service, store) = try await beatOptions.makeBeat(app: app, connections: connections, logger: logger)
+                services.append(service)
+                beatStore = store
+            }
+            try await ServiceRunner.run(services, logger: logger)
         } catch {
+            await beatStore?.close()
             await connections.close()
             throw error
         }
+        await beatStore?.close()
         await connections.close()
     }
 }

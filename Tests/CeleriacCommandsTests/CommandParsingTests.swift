@@ -1,3 +1,4 @@
+import Celeriac
 import ArgumentParser
 import Logging
 import Testing
@@ -57,5 +58,17 @@ struct CommandParsingTests {
         for name in ["worker", "call", "result", "revoke", "purge", "status", "dead-letters"] {
             #expect(help.contains(name), "help lacks \(name)")
         }
+    }
+}
+
+@Suite("Celery's ssl options for Redis")
+struct CelerySSLOptionTests {
+    @Test func pythonConstantsAndBooleansBecomeText() {
+        let options = CeleriacConnections.celerySSLOptions([
+            "ssl_cert_reqs": .int(0), "ssl_check_hostname": .bool(false), "ssl_ca_certs": .string("/ca.pem"),
+        ])
+        #expect(options == ["ssl_cert_reqs": "none", "ssl_check_hostname": "false", "ssl_ca_certs": "/ca.pem"])
+        #expect(CeleriacConnections.celerySSLOptions(["ssl_cert_reqs": .int(2)]) == ["ssl_cert_reqs": "required"])
+        #expect(CeleriacConnections.celerySSLOptions(["ssl_cert_reqs": .int(1)]) == ["ssl_cert_reqs": "optional"])
     }
 }

@@ -95,4 +95,9 @@ final class WorkQueue<Element: Sendable>: Sendable {
 
     /// How many items wait.
     var count: Int { state.withLock { $0.count } }
+
+    /// The waiting items, in order, left in place (for `inspect reserved`).
+    func snapshot() -> [Element] {
+        state.withLock { state in state.items[state.head...].compactMap { $0 } }
+    }
 }

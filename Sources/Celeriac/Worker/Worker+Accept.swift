@@ -22,6 +22,7 @@ extension Worker {
             return
         }
         logger.info("Task received", metadata: .delivery(delivery, taskID: message.headers.id, taskName: message.headers.task).merging(["args": "\(message.headers.argsrepr ?? "")"]) { $1 })
+        events?.send(.taskReceived(message))
         if discardIfRevokedOrExpired(delivery, message: message) { return }
 
         if let etaText = message.headers.eta, let eta = CeleryTimestamp.parse(etaText), eta.timeIntervalSinceNow > 0 {
@@ -57,7 +58,8 @@ extension Worker {
 
     /// The task's rate in tasks per second, or `nil` when unlimited.
     func rateLimit(of task: RegisteredTask) -> Double? {
-        guard let text = task.options.rateLimit ?? app.configuration.taskDefaultRateLimit else { return nil }
+        let override = control.rateLimits.withLock { $0[task.name] }
+        guard let text = override ?? task.options.rateLimit ?? app.configuration.taskDefaultRateLimit else { return nil }
         guard let rate = try? RateLimit(text), !rate.isUnlimited else { return nil }
         return rate.tokensPerSecond
     }
@@ -72,7 +74,11 @@ extension Worker {
             etaHeld.wrappingSubtract(1, ordering: .relaxed)
         }
         logger.debug("holding task until its ETA", metadata: .delivery(item.delivery, taskID: item.message.headers.id, taskName: item.task.name).merging(["eta": "\(item.message.headers.eta ?? "")"]) { $1 })
+        let id = item.message.headers.id
+        let info = requestInfo(item.message, delivery: item.delivery, timeStart: nil, acknowledged: false)
+        control.scheduled.withLock { $0[id] = (item.message.headers.eta ?? "", item.message.properties.priority, info) }
         timers.addTask {
+            defer { self.control.scheduled.withLock { _ = $0.removeValue(forKey: id) } }
             let wait = eta.timeIntervalSinceNow
             var cancelled = false
             if wait > 0 {
@@ -122,9 +128,13 @@ extension Worker {
         logger.info(reason == "revoked" ? "Discarding revoked task" : "Discarding expired task", metadata: .delivery(delivery, taskID: id, taskName: message.headers.task))
         counters.withLock { $0.revoked += 1 }
         metrics.record(task: message.headers.task, status: "revoked")
+        events?.send(.taskRevoked(id: id, expired: reason == "expired"))
         Task {
             // Unstructured so the discard completes even when called from a timer being cancelled.
-            await self.storeResult(ResultMeta.revoked(taskID: id, reason: reason), message: message, queue: delivery.queue, extendedAllowed: false)
+            let meta = ResultMeta.revoked(taskID: id, reason: reason)
+            await self.storeResult(meta, message: message, queue: delivery.queue, extendedAllowed: false)
+            // A revoked chord header member still counts in the join (Celery's mark_as_revoked).
+            await self.chordPartReturn(of: message, state: .revoked, result: meta.result)
             self.finish(delivery)
         }
         return true

@@ -22,6 +22,7 @@ extension Worker {
     func rejectUnknownTask(_ delivery: Delivery, message: TaskMessage) {
         let name = message.headers.task
         logger.error("Received unregistered task of type '\(name)'; moved to dead letters", metadata: .delivery(delivery, taskID: message.headers.id, taskName: name))
+        events?.send(.taskFailed(id: message.headers.id, error: TaskError(excType: "NotRegistered", excModule: "celery.exceptions", excMessage: [.string(name)]), traceback: nil))
         metrics.record(task: name, status: "unknown")
         Task {
             // Unstructured so the consumer loop keeps taking messages while this is stored.

@@ -26,6 +26,12 @@ extension Worker {
         public var receiveTimeout: Duration
         /// Keep messages that cannot be processed in the broker's dead-letter store (`true`), or drop them.
         public var keepDeadLetters: Bool
+        /// Send task events from the start (Celery's `-E`, `worker_send_task_events`); `enable_events` turns
+        /// them on later. Off by default, as in Celery.
+        public var taskEvents = false
+        /// Send worker events (online, heartbeats, offline) when the broker carries events; Celery's workers
+        /// always do unless started without gossip and heartbeats.
+        public var workerEvents = true
 
         /// Creates a configuration.
         /// - Parameters:

@@ -15,6 +15,7 @@ extension Worker {
         if !acksLate { finish(delivery) }
         counters.withLock { $0.active += 1 }
         defer { counters.withLock { $0.active -= 1 } }
+        control.totals.withLock { $0[headers.task, default: 0] += 1 }
 
         var taskLogger = logger
         // One assignment, so handlers that render their metadata (StreamLogHandler) do it once per task.
@@ -23,6 +24,7 @@ extension Worker {
         metadata[LogKeys.taskName] = "\(headers.task)"
         taskLogger.handler.metadata = metadata
         taskLogger.debug("Task started", metadata: [LogKeys.queue: "\(delivery.queue)"])
+        events?.send(.taskStarted(id: headers.id))
 
         let context = TaskContext(
             id: headers.id, name: headers.task, retries: headers.retries, args: message.args, kwargs: message.kwargs,
@@ -37,12 +39,16 @@ extension Worker {
         }
 
         let started = ContinuousClock.now
-        let soft = headers.softTimeLimit ?? task.options.softTimeLimit ?? app.configuration.taskSoftTimeLimit
-        let hard = headers.timeLimit ?? task.options.timeLimit ?? app.configuration.taskTimeLimit
+        let limits = control.timeLimits.withLock { $0[headers.task] }
+        let soft = headers.softTimeLimit ?? limits?.soft ?? task.options.softTimeLimit ?? app.configuration.taskSoftTimeLimit
+        let hard = headers.timeLimit ?? limits?.hard ?? task.options.timeLimit ?? app.configuration.taskTimeLimit
         let run = task.run
         let args = message.args
         let kwargs = message.kwargs
-        var outcome = await TimeLimitRunner.run(soft: soft, hard: hard) { try await run(args, kwargs, context) }
+        let info = requestInfo(message, delivery: delivery, timeStart: Date().timeIntervalSince1970, acknowledged: !acksLate)
+        var outcome = await runTracked(id: headers.id, info: info) {
+            await TimeLimitRunner.run(soft: soft, hard: hard) { try await run(args, kwargs, context) }
+        }
         let runtime = ContinuousClock.now - started
 
         if case .failure(let error) = outcome, let autoretry = task.options.autoretryFor, autoretry(error), !(error is CeleriacError) {
@@ -55,6 +61,7 @@ extension Worker {
             counters.withLock { $0.succeeded += 1; $0.processed += 1 }
             metrics.record(task: headers.task, status: "success", duration: runtime)
             taskLogger.info("Task succeeded", metadata: ["runtime": "\(runtime)"])
+            events?.send(.taskSucceeded(id: headers.id, result: value, runtime: Self.seconds(of: runtime)))
             if !ignoreResult {
                 await storeResult(ResultMeta(taskID: headers.id, status: .success, result: value, dateDone: CeleryTimestamp.format(Date())), message: message, queue: delivery.queue)
             }
@@ -75,6 +82,12 @@ extension Worker {
             taskLogger.error("Hard time limit exceeded; the task was abandoned", metadata: ["limit": "\(seconds)s"])
             let taskError = TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [.double(seconds)])
             await recordFailure(taskError, traceback: nil, item: item, logger: taskLogger, ignoreResult: ignoreResult)
+        case .cancelled where control.terminated.withLock({ $0.remove(headers.id) != nil }):
+            // `revoke(terminate=True)`: the task was cancelled on purpose; it ends REVOKED and is acked.
+            taskLogger.warning("Task terminated by revoke")
+            counters.withLock { $0.revoked += 1; $0.processed += 1 }
+            events?.send(.taskRevoked(id: headers.id, terminated: true))
+            await storeResult(ResultMeta.revoked(taskID: headers.id, reason: "terminated"), message: message, queue: delivery.queue, extendedAllowed: false)
         case .cancelled:
             // Cold shutdown: an acks-late message goes back to its queue so another worker runs it (nothing
             // acknowledged late is ever lost); an early-acked one is gone, as in Celery.
@@ -91,12 +104,13 @@ extension Worker {
         counters.withLock { $0.failed += 1; $0.processed += 1 }
         metrics.record(task: headers.task, status: "failure")
         logger.error("Task failed", metadata: [LogKeys.error: "\(error)"])
+        events?.send(.taskFailed(id: headers.id, error: error, traceback: traceback))
         // Celery stores failures even for ignore_result tasks unless store_errors_even_if_ignored is off;
         // its default keeps them out, so we follow ignore_result.
         if !ignoreResult {
             await storeResult(ResultMeta(taskID: headers.id, status: .failure, result: .object(error.json()), traceback: traceback, dateDone: CeleryTimestamp.format(Date())), message: item.message, queue: item.delivery.queue)
         }
-        await sendErrbacks(of: item.message)
+        await sendErrbacks(of: item.message, error: error)
     }
 
     /// Sends the retry message (same id, `retries + 1`) and stores RETRY, or fails past `max_retries`.
@@ -132,6 +146,7 @@ extension Worker {
         metrics.record(task: headers.task, status: "retry")
         let reason = retry.error ?? TaskError(excType: "Retry", excModule: "celery.exceptions", excMessage: [.string(retry.eta.map { "Retry at \(CeleryTimestamp.format($0))" } ?? "Retry in \(Self.seconds(retry.countdown ?? item.task.options.defaultRetryDelay))s")])
         logger.info("Task retry", metadata: ["retries": "\(next.headers.retries)", "eta": "\(next.headers.eta ?? "")"])
+        events?.send(.taskRetried(id: headers.id, error: reason, traceback: reason.traceback(taskName: headers.task)))
         if !ignoreResult {
             await storeResult(ResultMeta(taskID: headers.id, status: .retry, result: .object(reason.json()), traceback: reason.traceback(taskName: headers.task)), message: message, queue: item.delivery.queue)
         }

@@ -32,6 +32,11 @@ public final class Worker: Service, Sendable {
     let pendingReceive = Mutex<Task<[Delivery], any Error>?>(nil)
     let counters = Mutex(Counters())
     let metrics: WorkerMetrics
+    /// Sends Celery events (worker heartbeats always, task events with ``Configuration/taskEvents``), when the
+    /// broker carries them.
+    public let events: EventDispatcher?
+    /// What remote control reads and changes.
+    let control: WorkerControlState
 
     /// A message accepted for running.
     struct Reserved: Sendable {
@@ -71,6 +76,9 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         self.window = PrefetchWindow(limit: configuration.window)
         self.metrics = WorkerMetrics()
+        self.events = Self.makeEventDispatcher(app: app, configuration: configuration, logger: logger)
+        self.control = WorkerControlState(queues: configuration.queues)
+        BuiltinTasks.register(in: app)
     }
 
     /// A snapshot of the worker's counters.
@@ -94,6 +102,8 @@ public final class Worker: Service, Sendable {
                 background.addTask { await self.revocationLoop() }
                 background.addTask { await self.ackLoop() }
                 background.addTask { await self.resultCleanupLoop() }
+                background.addTask { await self.eventLoop() }
+                background.addTask { await self.controlLoop() }
                 await self.consumeAndRun()
                 background.cancelAll()
             }
@@ -110,6 +120,7 @@ public final class Worker: Service, Sendable {
             logger.info("giving back unfinished messages", metadata: ["count": "\(leftover.count)"])
             await cleanup { try await self.app.broker.giveBack(leftover) }
         }
+        await sendWorkerOffline()
         logger.info("worker stopped", metadata: ["processed": "\(counts.processed)"])
     }
 
@@ -125,7 +136,7 @@ public final class Worker: Service, Sendable {
     /// instead of waiting out the receive timeout.
     private func receiveInterruptibly(limit: Int) async throws -> [Delivery] {
         let broker = app.broker
-        let queues = configuration.queues
+        let queues = control.queues.withLock { $0 }
         let timeout = configuration.receiveTimeout
         // Unstructured so beginShutdown() can cancel just this receive; cancellation of the worker itself
         // is forwarded below.

@@ -107,6 +107,16 @@ enum RedisScripts {
 }
 
 extension RedisScripts {
+    /// kombu 5.7's `REFRESH_BINDING`: `SADD KEYS[1] ARGV[1]` (the binding member) and, in `KEYS[2]`
+    /// (`_kombu.binding_deadlines`), push the exchange `ARGV[2]`'s deadline to server time + `ARGV[3]` ms.
+    static let refreshBinding = RedisScript(
+        """
+        redis.call('SADD', KEYS[1], ARGV[1])
+        local now = redis.call('TIME')
+        local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+        redis.call('ZADD', KEYS[2], 'GT', ms + tonumber(ARGV[3]), ARGV[2])
+        """)
+
     /// Moves a dead letter back to a queue: if `HDEL KEYS[1] ARGV[1]` removed it, `ZREM KEYS[2] ARGV[1]` and
     /// `LPUSH KEYS[3] ARGV[2]`. Returns 1 when it was there.
     static let requeueDeadLetter = RedisScript(

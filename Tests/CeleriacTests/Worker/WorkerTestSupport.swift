@@ -98,7 +98,7 @@ final class Probe<Value: Sendable>: Sendable {
 
     /// Waits until at least `count` values were collected.
     @discardableResult
-    func waitForCount(_ count: Int, timeout: Duration = .seconds(2)) async -> Bool {
+    func waitForCount(_ count: Int, timeout: Duration = .seconds(15)) async -> Bool {
         await eventually(timeout: timeout) { self.count >= count }
     }
 }

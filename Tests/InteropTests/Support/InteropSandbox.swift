@@ -133,11 +133,11 @@ final class InteropSandbox {
 
     /// Starts `python -m celery -A interop_tasks worker -P solo -c 1 -Q <queue> --without-gossip --without-mingle
     /// --without-heartbeat -l info -n <name>@interop` (the app found through PYTHONPATH) and waits for its "ready." line.
-    func startPythonWorker(_ name: String = "py") async throws -> ChildProcess {
+    func startPythonWorker(_ name: String = "py", extra: [String] = []) async throws -> ChildProcess {
         let worker = try start(
             "python-worker-\(name)", executable: python,
             ["-m", "celery", "-A", "interop_tasks", "worker", "-P", "solo", "-c", "1", "-Q", queue, "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-l", "info", "-n", "\(name)@interop"])
+             "--without-heartbeat", "-l", "info", "-n", "\(name)@interop"] + extra)
         let ready = await eventually(timeout: .seconds(30)) { worker.standardError.contains("\(name)@interop ready.") || !worker.isRunning }
         guard ready, worker.isRunning else {
             throw InteropError("the Python worker did not become ready (\(worker.exit.map { "\($0)" } ?? "still starting"))\n\(worker.tail())")
