@@ -17,7 +17,9 @@ let package = Package(
         .library(name: "CeleriacCommands", targets: ["CeleriacCommands"]),
         .library(name: "CeleriacRESP", targets: ["CeleriacRESP"]),
         .library(name: "CeleriacRedis", targets: ["CeleriacRedis"]),
+        .library(name: "CeleriacPostgres", targets: ["CeleriacPostgres"]),
         .library(name: "CeleriacAMQP", targets: ["CeleriacAMQP"]),
+        .library(name: "CeleriacRabbitMQ", targets: ["CeleriacRabbitMQ"]),
         .executable(name: "celeriac", targets: ["CeleriacCLI"]),
         .executable(name: "celeriac-example", targets: ["CeleriacExample"]),
         .executable(name: "celeriac-bench", targets: ["CeleriacBenchmarks"]),
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -67,6 +70,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CeleriacRabbitMQ",
+            dependencies: [
+                "Celeriac", "CeleriacAMQP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CeleriacRedis",
             dependencies: [
                 "Celeriac", "CeleriacRESP",
@@ -77,9 +89,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CeleriacPostgres",
+            dependencies: [
+                "Celeriac",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CeleriacCommands",
             dependencies: [
-                "Celeriac", "CeleriacSQLite", "CeleriacRedis",
+                "Celeriac", "CeleriacSQLite", "CeleriacRedis", "CeleriacPostgres", "CeleriacRabbitMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,6 +168,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CeleriacRabbitMQTests",
+            dependencies: [
+                "Celeriac", "CeleriacRabbitMQ", "CeleriacAMQP", "CeleriacSQLite", "CeleriacCommands", "CeleriacTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["python"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CeleriacRedisTests",
             dependencies: ["Celeriac", "CeleriacRedis", "CeleriacRESP", "CeleriacTesting"],
             swiftSettings: swiftSettings
@@ -152,6 +186,11 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["Celeriac", "CeleriacSQLite", "CeleriacTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacPostgresTests",
+            dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InteropTests", dependencies: ["Celeriac", "CeleriacTesting"], exclude: ["python"], swiftSettings: swiftSettings),

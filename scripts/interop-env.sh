@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 venv="${CELERIAC_INTEROP_VENV:-.build/interop-venv}"
 python="${PYTHON:-python3}"
 spec='celery[redis]==5.7.*'
+# The PostgreSQL interop tests: a Django project with django-celery-results (django-db), and Celery's own
+# db+postgresql+psycopg2 backend (SQLAlchemy). Django 6 needs Python 3.12; pip picks 5.2 LTS on older ones.
+sql_specs=('django>=5.2,<7' 'django-celery-results==2.6.*' 'psycopg2-binary' 'sqlalchemy>=2')
+# Python's zoneinfo needs time zone data for the crontab tests (Asia/Seoul, America/New_York); a minimal system
+# may have no /usr/share/zoneinfo, so the venv carries its own.
+sql_specs+=('tzdata')
 
 if ! command -v "$python" >/dev/null 2>&1; then
     if command -v apt-get >/dev/null 2>&1; then
@@ -66,6 +72,15 @@ if ! ok; then
     echo "== installing $spec into $venv" >&2
     "$vpy" -m pip install --quiet --disable-pip-version-check --no-input "$spec" >&2
     ok || { echo "interop-env: celery 5.7 with the Redis transport does not import in $venv" >&2; exit 1; }
+fi
+
+sql_ok() {
+    "$vpy" -c 'import django, django_celery_results, psycopg2, sqlalchemy, tzdata' >/dev/null 2>&1
+}
+if ! sql_ok; then
+    echo "== installing ${sql_specs[*]} into $venv" >&2
+    "$vpy" -m pip install --quiet --disable-pip-version-check --no-input "${sql_specs[@]}" >&2
+    sql_ok || { echo "interop-env: django, django-celery-results, psycopg2 or sqlalchemy does not import in $venv" >&2; exit 1; }
 fi
 
 echo "$(cd "$(dirname "$vpy")" && pwd)/$(basename "$vpy")"

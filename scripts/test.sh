@@ -14,6 +14,9 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The AMQP client's integration tests start private RabbitMQ nodes (as the current user, on free ports).
 installing_rabbitmq=no
 command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { need_apt+=(rabbitmq-server); installing_rabbitmq=yes; }
+# The PostgreSQL backend's tests start private clusters (initdb + pg_ctl on free ports, as postgres when root).
+installing_postgresql=no
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { need_apt+=(postgresql); installing_postgresql=yes; }
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "== installing ${need_apt[*]}"
     apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"
@@ -31,6 +34,14 @@ if [ "$installing_rabbitmq" = yes ] && command -v systemctl >/dev/null 2>&1; the
 fi
 if [ "$installing_rabbitmq" = yes ] && command -v service >/dev/null 2>&1; then
     service rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+
+# Debian's package creates and starts a cluster "main" on 5432; the tests use their own, so stop it.
+if [ "$installing_postgresql" = yes ]; then
+    if command -v pg_ctlcluster >/dev/null 2>&1; then
+        for version in /usr/lib/postgresql/*; do pg_ctlcluster "$(basename "$version")" main stop >/dev/null 2>&1 || true; done
+    fi
+    command -v systemctl >/dev/null 2>&1 && { systemctl disable --now postgresql >/dev/null 2>&1 || true; }
 fi
 
 # The captured Celery messages the protocol tests decode live next to the repository.

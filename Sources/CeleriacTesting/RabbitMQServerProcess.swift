@@ -210,29 +210,16 @@ public final class RabbitMQServerProcess: @unchecked Sendable {
         return kill(pid, 0) == 0
     }
 
+    /// Runs a helper command (`rabbitmqctl`, `epmd`) to its end with ``Subprocess``: reaped by `waitpid`, never by
+    /// `Foundation.Process`, which was seen to leave exited children unreaped under load.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String], timeout: Duration) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("celeriac-rmq-out-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw RabbitMQServerError("\(executable) \(arguments.joined(separator: " ")) timed out")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        let result: Subprocess.Result
+        do {
+            result = try await Subprocess.run(executable, arguments, environment: environment, timeout: timeout)
+        } catch {
+            throw RabbitMQServerError("\(executable) \(arguments.joined(separator: " ")) failed: \(error)")
         }
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, text)
+        return (result.status ?? -1, result.standardOutput + result.standardError)
     }
 }
 

@@ -25,15 +25,7 @@ public final class RedisServerProcess: @unchecked Sendable {
 
     /// Arguments every test server gets: Redis 7 refuses `DEBUG` (used for slow commands) unless enabled.
     public static let commonArguments: [String] = {
-        guard let binary else { return [] }
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--version"]
-        process.standardOutput = pipe
-        guard (try? process.run()) != nil else { return [] }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        guard let binary, let output = try? Subprocess.runBlocking(binary, ["--version"]).standardOutput else { return [] }
         let version = output.split(separator: " ").first { $0.hasPrefix("v=") }?.dropFirst(2)
         let major = version.flatMap { $0.split(separator: ".").first }.flatMap { Int($0) } ?? 0
         return major >= 7 ? ["--enable-debug-command", "yes"] : []
