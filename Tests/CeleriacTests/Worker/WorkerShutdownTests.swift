@@ -10,7 +10,8 @@ struct WorkerShutdownTests {
         let started = Probe<String>()
         h.app.registry.register(name: "tests.slow") { _, _, context in
             started.append(context.id)
-            try await Task.sleep(for: .milliseconds(300))
+            // Long enough that the shutdown below starts while it runs, even on a loaded machine.
+            try await Task.sleep(for: .seconds(2))
             return "done"
         }
         var ids: [String] = []
