@@ -4,7 +4,8 @@ import Foundation
 /// `app.control.inspect()`), and collects their replies.
 ///
 /// ```swift
-/// let client = ControlClient(transport: broker as! any ControlTransport)
+/// guard let transport = broker as? any ControlTransport else { return }   // Redis brokers are
+/// let client = ControlClient(transport: transport)
 /// let pongs = try await client.call("ping")              // [("w1@host", {"ok": "pong"})]
 /// try await client.call("revoke", arguments: ["task_id": "…", "terminate": true], reply: false)
 /// ```

@@ -75,8 +75,7 @@ extension Worker {
         }
         logger.debug("holding task until its ETA", metadata: .delivery(item.delivery, taskID: item.message.headers.id, taskName: item.task.name).merging(["eta": "\(item.message.headers.eta ?? "")"]) { $1 })
         let id = item.message.headers.id
-        let info = requestInfo(item.message, delivery: item.delivery, timeStart: nil, acknowledged: false)
-        control.scheduled.withLock { $0[id] = (item.message.headers.eta ?? "", item.message.properties.priority, info) }
+        control.scheduled.withLock { $0[id] = (item.message, item.delivery) }
         timers.addTask {
             defer { self.control.scheduled.withLock { _ = $0.removeValue(forKey: id) } }
             let wait = eta.timeIntervalSinceNow

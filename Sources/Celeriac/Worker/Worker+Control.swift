@@ -143,13 +143,11 @@ extension Worker {
     }
 
     private func activeRequests(safe: Bool) -> [JSONObject] {
-        control.active.withLock { $0.values.map(\.request) }.map { request in
-            guard safe else { return request }
-            var copy = request
-            copy["args"] = .string(request["args"].map { ($0.arrayValue).map(JSONValue.pythonArgsRepr) ?? $0.pythonSafeRepr() } ?? "()")
-            copy["kwargs"] = .string(request["kwargs"].map { ($0.objectValue).map(JSONValue.pythonKwargsRepr) ?? $0.pythonSafeRepr() } ?? "{}")
-            return copy
-        }
+        control.active.withLock { Array($0.values) }.map(activeInfo(safe: safe))
+    }
+
+    private func activeInfo(safe: Bool) -> (WorkerControlState.Active) -> JSONObject {
+        { self.requestInfo($0.message, delivery: $0.delivery, timeStart: $0.timeStart, acknowledged: $0.acknowledged, safe: safe) }
     }
 
     private func reservedRequests(safe: Bool) -> [JSONObject] {
@@ -157,20 +155,25 @@ extension Worker {
     }
 
     private func scheduledRequests() -> [JSONObject] {
-        control.scheduled.withLock { $0.values.map { ["eta": .string($0.eta), "priority": .int($0.priority), "request": .object($0.request)] } }
+        control.scheduled.withLock { Array($0.values) }.map { entry in
+            [
+                "eta": .string(entry.message.headers.eta ?? ""), "priority": .int(entry.message.properties.priority),
+                "request": .object(requestInfo(entry.message, delivery: entry.delivery, timeStart: nil, acknowledged: false)),
+            ]
+        }
     }
 
     private func queryTasks(ids: [String]) -> JSONObject {
         var found: JSONObject = [:]
         let wanted = Set(ids)
-        for request in control.active.withLock({ $0.values.map(\.request) }) where wanted.contains(request["id"]?.stringValue ?? "") {
-            found[request["id"]?.stringValue ?? ""] = .array(["active", .object(request)])
+        for active in control.active.withLock({ Array($0.values) }) where wanted.contains(active.message.headers.id) {
+            found[active.message.headers.id] = .array(["active", .object(activeInfo(safe: false)(active))])
         }
         for item in ready.snapshot() where wanted.contains(item.message.headers.id) {
             found[item.message.headers.id] = .array(["reserved", .object(requestInfo(item.message, delivery: item.delivery, timeStart: nil, acknowledged: false))])
         }
         for (id, entry) in control.scheduled.withLock({ $0 }) where wanted.contains(id) {
-            found[id] = .array(["scheduled", .object(entry.request)])
+            found[id] = .array(["scheduled", .object(requestInfo(entry.message, delivery: entry.delivery, timeStart: nil, acknowledged: false))])
         }
         return found
     }
@@ -274,9 +277,12 @@ extension Worker {
 extension Worker {
     /// Runs a task's body in its own task, listed in ``WorkerControlState/active`` with a handle that
     /// `revoke(terminate=True)` cancels; the worker's own cancellation (cold shutdown) is forwarded.
-    func runTracked(id: String, info: JSONObject, _ body: @escaping @Sendable () async -> TaskOutcome) async -> TaskOutcome {
+    func runTracked(_ active: WorkerControlState.Active, _ body: @escaping @Sendable () async -> TaskOutcome) async -> TaskOutcome {
+        let id = active.message.headers.id
         let work = Task { await body() }
-        control.active.withLock { $0[id] = WorkerControlState.Active(request: info, cancel: { work.cancel() }) }
+        var tracked = active
+        tracked.cancel = { work.cancel() }
+        control.active.withLock { $0[id] = tracked }
         defer { control.active.withLock { _ = $0.removeValue(forKey: id) } }
         return await withTaskCancellationHandler {
             await work.value

@@ -45,8 +45,9 @@ extension Worker {
         let run = task.run
         let args = message.args
         let kwargs = message.kwargs
-        let info = requestInfo(message, delivery: delivery, timeStart: Date().timeIntervalSince1970, acknowledged: !acksLate)
-        var outcome = await runTracked(id: headers.id, info: info) {
+        let active = WorkerControlState.Active(
+            message: message, delivery: delivery, timeStart: Date().timeIntervalSince1970, acknowledged: !acksLate, cancel: {})
+        var outcome = await runTracked(active) {
             await TimeLimitRunner.run(soft: soft, hard: hard) { try await run(args, kwargs, context) }
         }
         let runtime = ContinuousClock.now - started
