@@ -20,7 +20,11 @@ let package = Package(
         .library(name: "CeleriacPostgres", targets: ["CeleriacPostgres"]),
         .library(name: "CeleriacAMQP", targets: ["CeleriacAMQP"]),
         .library(name: "CeleriacRabbitMQ", targets: ["CeleriacRabbitMQ"]),
+        .library(name: "CeleriacHummingbird", targets: ["CeleriacHummingbird"]),
+        .library(name: "CeleriacDashboard", targets: ["CeleriacDashboard"]),
+        .library(name: "CeleriacPrometheus", targets: ["CeleriacPrometheus"]),
         .executable(name: "celeriac", targets: ["CeleriacCLI"]),
+        .executable(name: "hummingbird-example", targets: ["HummingbirdExample"]),
         .executable(name: "celeriac-example", targets: ["CeleriacExample"]),
         .executable(name: "celeriac-bench", targets: ["CeleriacBenchmarks"]),
     ],
@@ -32,6 +36,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Without its default traits Hummingbird does not pull swift-configuration into every build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         .target(
@@ -40,6 +48,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,9 +109,42 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "CeleriacHummingbird",
+            dependencies: [
+                "Celeriac",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CeleriacPrometheus",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CeleriacDashboard",
+            dependencies: [
+                "Celeriac", "CeleriacPrometheus",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "CeleriacCommands",
             dependencies: [
                 "Celeriac", "CeleriacSQLite", "CeleriacRedis", "CeleriacPostgres", "CeleriacRabbitMQ",
+                "CeleriacDashboard", "CeleriacPrometheus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -121,8 +163,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "HummingbirdExample",
+            dependencies: [
+                "Celeriac", "CeleriacHummingbird", "CeleriacCommands",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/HummingbirdApp",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "CeleriacBenchmarks",
-            dependencies: ["Celeriac", "CeleriacSQLite", "CeleriacCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Celeriac", "CeleriacSQLite", "CeleriacCommands", "CeleriacAMQP", "CeleriacRabbitMQ", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/CeleriacBenchmarks",
             swiftSettings: swiftSettings
         ),
@@ -133,7 +187,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CeleriacTests",
-            dependencies: ["Celeriac", "CeleriacTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: [
+                "Celeriac", "CeleriacTesting", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -191,6 +249,38 @@ let package = Package(
         .testTarget(
             name: "CeleriacPostgresTests",
             dependencies: ["Celeriac", "CeleriacPostgres", "CeleriacTesting", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacHummingbirdTests",
+            dependencies: [
+                "Celeriac", "CeleriacHummingbird", "CeleriacSQLite", "CeleriacTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacPrometheusTests",
+            dependencies: [
+                "CeleriacPrometheus", "Celeriac", "CeleriacTesting",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CeleriacDashboardTests",
+            dependencies: [
+                "Celeriac", "CeleriacDashboard", "CeleriacSQLite", "CeleriacRedis", "CeleriacCommands", "CeleriacTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["browser"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "InteropTests", dependencies: ["Celeriac", "CeleriacTesting"], exclude: ["python"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Celeriac
+import CeleriacPrometheus
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -43,12 +44,23 @@ public struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var beatOptions: BeatOptions
 
+    @Option(name: .customLong("metrics-port"), help: "Serve Prometheus metrics on http://<metrics-host>:<port>/metrics (off by default).")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-host"), help: "The interface the metrics endpoint listens on (default 127.0.0.1).")
+    var metricsHost = "127.0.0.1"
+
     /// Creates the command (argument-parser does this).
     public init() {}
 
     /// Runs the worker until a signal stops it.
     public func run() async throws {
         let logger = CommandLogging.logger(label: "celeriac.worker", level: loglevel)
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be between 0 and 65535")
+        }
+        // Before anything creates a metric: swift-metrics is bootstrapped once, with the Prometheus registry.
+        let exporter = metricsPort.map { _ in PrometheusExporter.bootstrap(logger: logger) }
         let config = try connection.configuration { config in
             if let concurrency { config.workerConcurrency = concurrency }
             if let prefetchMultiplier { config.workerPrefetchMultiplier = prefetchMultiplier }
@@ -69,7 +81,13 @@ public struct WorkerCommand: AsyncParsableCommand {
         let worker = Worker(app: app, configuration: workerConfiguration, logger: logger)
         var beatStore: (any BeatStore)?
         do {
-            var services: [any Service] = [worker]
+            var services: [any Service] = []
+            if let exporter, let metricsPort {
+                exporter.onCollect { worker.refreshMetrics() }
+                // First in the group, so a graceful shutdown stops it last and the final counts can be scraped.
+                services.append(MetricsServer(exporter: exporter, host: metricsHost, port: metricsPort, logger: logger))
+            }
+            services.append(worker)
             if beat {
                 let (service, store) = try await beatOptions.makeBeat(app: app, connections: connections, logger: logger)
                 services.append(service)

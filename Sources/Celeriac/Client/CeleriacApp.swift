@@ -100,8 +100,9 @@ public final class CeleriacApp: Sendable {
         return message.headers.id
     }
 
-    /// Publishes a message, retrying on broker failures as the publish retry policy says.
-    public func publish(_ message: TaskMessage, queue: String, retry: Bool? = nil, policy: PublishRetryPolicy? = nil) async throws {
+    /// Publishes a message, retrying on broker failures as the publish retry policy says; the traced
+    /// ``publish(_:queue:retry:policy:)`` (CeleriacApp+Tracing.swift) calls it.
+    func publishUntraced(_ message: TaskMessage, queue: String, retry: Bool?, policy: PublishRetryPolicy?) async throws {
         let envelope = message.envelopeBytes()
         if envelope.count > configuration.maxMessageSize {
             throw CeleriacError(.messageTooLarge, "the message is \(envelope.count) bytes, over the \(configuration.maxMessageSize) byte limit", taskID: message.headers.id, taskName: message.headers.task, queue: queue)

@@ -24,6 +24,7 @@ extension Worker {
         logger.info("Task received", metadata: .delivery(delivery, taskID: message.headers.id, taskName: message.headers.task).merging(["args": "\(message.headers.argsrepr ?? "")"]) { $1 })
         events?.send(.taskReceived(message))
         if discardIfRevokedOrExpired(delivery, message: message) { return }
+        metrics.received(delivery.tag, task: message.headers.task, worker: configuration.hostname)
 
         if let etaText = message.headers.eta, let eta = CeleryTimestamp.parse(etaText), eta.timeIntervalSinceNow > 0 {
             holdUntilETA(Reserved(delivery: delivery, message: message, task: task), eta: eta, timers: &timers)
@@ -39,6 +40,7 @@ extension Worker {
                 do {
                     try await self.rateLimiter.acquire(task: item.task.name, rate: rate)
                 } catch {
+                    self.metrics.forget(item.delivery.tag, worker: self.configuration.hostname)
                     await self.giveBack([item.delivery])
                     return
                 }
@@ -52,6 +54,7 @@ extension Worker {
     /// Puts a message on the ready queue, or gives it back when the worker is stopping.
     func enqueue(_ item: Reserved) {
         if !ready.push(item) {
+            metrics.forget(item.delivery.tag, worker: configuration.hostname)
             Task { await self.giveBack([item.delivery]) }
         }
     }
@@ -88,9 +91,11 @@ extension Worker {
                 self.window.take(1)
             }
             if cancelled {
+                self.metrics.forget(item.delivery.tag, worker: self.configuration.hostname)
                 await self.giveBack([item.delivery])
                 return
             }
+            self.metrics.becameDue(item.delivery.tag)
             if self.discardIfRevokedOrExpired(item.delivery, message: item.message) { return }
             self.enqueueRespectingRate(item)
         }
@@ -106,6 +111,7 @@ extension Worker {
                     try await self.rateLimiter.acquire(task: item.task.name, rate: rate)
                     self.enqueue(item)
                 } catch {
+                    self.metrics.forget(item.delivery.tag, worker: self.configuration.hostname)
                     await self.giveBack([item.delivery])
                 }
             }
@@ -127,6 +133,7 @@ extension Worker {
         logger.info(reason == "revoked" ? "Discarding revoked task" : "Discarding expired task", metadata: .delivery(delivery, taskID: id, taskName: message.headers.task))
         counters.withLock { $0.revoked += 1 }
         metrics.record(task: message.headers.task, status: "revoked")
+        metrics.forget(delivery.tag, worker: configuration.hostname)
         events?.send(.taskRevoked(id: id, expired: reason == "expired"))
         Task {
             // Unstructured so the discard completes even when called from a timer being cancelled.

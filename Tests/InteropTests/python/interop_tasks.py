@@ -112,4 +112,8 @@ def request_info(self, *args, **kwargs):
         "exchange": delivery.get("exchange"),
         "priority": delivery.get("priority"),
         "redelivered": delivery.get("redelivered"),
+        # Headers Celery does not know land on the request too: how opentelemetry-instrumentation-celery reads
+        # W3C trace context (getattr(task.request, "traceparent")).
+        "traceparent": getattr(request, "traceparent", None),
+        "tracestate": getattr(request, "tracestate", None),
     }
