@@ -83,4 +83,16 @@ if ! sql_ok; then
     sql_ok || { echo "interop-env: django, django-celery-results, psycopg2 or sqlalchemy does not import in $venv" >&2; exit 1; }
 fi
 
+# The monitoring tests run real Flower against Swift workers, and the dashboard's browser test drives Debian's
+# chromium through chromium-driver with selenium.
+monitor_specs=("flower==2.0.*" "selenium==4.*" "pyyaml==6.*")
+monitor_ok() {
+    "$vpy" -c 'import flower, selenium, yaml' >/dev/null 2>&1
+}
+if ! monitor_ok; then
+    echo "== installing ${monitor_specs[*]} into $venv" >&2
+    "$vpy" -m pip install --quiet --disable-pip-version-check --no-input "${monitor_specs[@]}" >&2
+    monitor_ok || { echo "interop-env: flower or selenium does not import in $venv" >&2; exit 1; }
+fi
+
 echo "$(cd "$(dirname "$vpy")" && pwd)/$(basename "$vpy")"

@@ -57,7 +57,8 @@ public struct ControlCommand: AsyncParsableCommand {
         abstract: "Tell workers: revoke, rate_limit, time_limit, enable_events, disable_events, add_consumer, cancel_consumer, shutdown, heartbeat.",
         discussion: """
             Arguments follow Celery's CLI: `control revoke <id>... [--terminate]`, `control rate_limit <task> <rate>`,
-            `control time_limit <task> <soft> [<hard>]`, `control add_consumer <queue>`, `control cancel_consumer <queue>`.
+            `control time_limit <task> <soft> [<hard>]`, `control add_consumer <queue>`, `control cancel_consumer <queue>`,
+            `control pool_grow [n]`, `control pool_shrink [n]`, `control autoscale [max [min]]`.
             """)
 
     @OptionGroup var connection: ConnectionOptions
@@ -104,6 +105,15 @@ public struct ControlCommand: AsyncParsableCommand {
             return ["queue": .string(try value(0, "queue"))]
         case "enable_events", "disable_events", "shutdown", "heartbeat", "ping":
             return [:]
+        case "pool_grow", "pool_shrink":
+            guard let n = Int(values.first ?? "1"), n >= 0 else { throw ValidationError("\(method) [n]: n is a whole number") }
+            return ["n": .int(n)]
+        case "autoscale":
+            let limits = try values.prefix(2).map { text -> JSONValue in
+                guard let n = Int(text), n >= 0 else { throw ValidationError("autoscale [max [min]]: whole numbers") }
+                return .int(n)
+            }
+            return ["max": limits.first ?? .null, "min": limits.dropFirst().first ?? .null]
         default:
             throw ValidationError("unknown control method '\(method)'")
         }

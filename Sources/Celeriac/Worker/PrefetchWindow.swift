@@ -5,19 +5,33 @@ import Synchronization
 final class PrefetchWindow: Sendable {
     private struct State {
         var held = 0
+        var limit: Int
         var waiter: CheckedContinuation<Void, Never>?
     }
 
-    private let state = Mutex(State())
-    /// The most messages held at once.
-    let limit: Int
+    private let state: Mutex<State>
 
     init(limit: Int) {
-        self.limit = max(1, limit)
+        state = Mutex(State(limit: max(1, limit)))
+    }
+
+    /// The most messages held at once.
+    var limit: Int { state.withLock { $0.limit } }
+
+    /// Changes the most messages held at once (the pool grew or shrank). A larger window wakes the consumer;
+    /// with a smaller one, the messages held over it are worked off before more are taken.
+    func setLimit(_ limit: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.limit = max(1, limit)
+            guard state.held < state.limit, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 
     /// How many more messages may be taken now.
-    var free: Int { state.withLock { max(0, limit - $0.held) } }
+    var free: Int { state.withLock { max(0, $0.limit - $0.held) } }
 
     /// How many messages are held.
     var held: Int { state.withLock { $0.held } }
@@ -31,7 +45,7 @@ final class PrefetchWindow: Sendable {
     func release(_ count: Int) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.held -= count
-            guard state.held < limit, let waiter = state.waiter else { return nil }
+            guard state.held < state.limit, let waiter = state.waiter else { return nil }
             state.waiter = nil
             return waiter
         }
@@ -42,7 +56,7 @@ final class PrefetchWindow: Sendable {
     func waitForRoom() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
-                if state.held < limit { return true }
+                if state.held < state.limit { return true }
                 state.waiter = continuation
                 return false
             }

@@ -2,6 +2,10 @@ import Synchronization
 
 /// A FIFO queue shared by several async consumers: ``next()`` suspends until an item is pushed or the
 /// queue is closed.
+///
+/// The queue can also bound how many items are out at once (the worker's pool size): ``next()`` hands an item
+/// out only while fewer than ``limit`` are busy, and ``done()`` frees the slot. Items wait in the queue (where
+/// ``snapshot()`` sees them) until a slot is free. Unbounded by default.
 final class WorkQueue<Element: Sendable>: Sendable {
     private struct State {
         var items: [Element?] = []
@@ -9,8 +13,28 @@ final class WorkQueue<Element: Sendable>: Sendable {
         var waiters: [(id: Int, continuation: CheckedContinuation<Element?, Never>)] = []
         var nextWaiterID = 0
         var closed = false
+        var limit = Int.max
+        var busy = 0
 
         var count: Int { items.count - head }
+        var hasSlot: Bool { busy < limit }
+
+        /// The next item when a slot is free, counted busy.
+        mutating func take() -> Element? {
+            guard hasSlot, let item = popFirst() else { return nil }
+            busy += 1
+            return item
+        }
+
+        /// Pairs queued items with waiting consumers while slots are free.
+        mutating func handOut() -> [(CheckedContinuation<Element?, Never>, Element)] {
+            var pairs: [(CheckedContinuation<Element?, Never>, Element)] = []
+            while !waiters.isEmpty, hasSlot, let item = popFirst() {
+                busy += 1
+                pairs.append((waiters.removeFirst().continuation, item))
+            }
+            return pairs
+        }
 
         mutating func popFirst() -> Element? {
             guard head < items.count else { return nil }
@@ -29,13 +53,21 @@ final class WorkQueue<Element: Sendable>: Sendable {
 
     init() {}
 
+    /// Creates a queue that hands out at most `limit` items at once (see ``done()``).
+    init(limit: Int) {
+        state.withLock { $0.limit = max(0, limit) }
+    }
+
     /// Adds an item, handing it straight to a waiting consumer when there is one.
     /// - Returns: `false` when the queue is closed (the item was not added).
     @discardableResult
     func push(_ item: Element) -> Bool {
         let waiter: CheckedContinuation<Element?, Never>? = state.withLock { state in
             guard !state.closed else { return nil }
-            if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
+            if !state.waiters.isEmpty && state.hasSlot && state.count == 0 {
+                state.busy += 1
+                return state.waiters.removeFirst().continuation
+            }
             state.items.append(item)
             return nil
         }
@@ -43,10 +75,11 @@ final class WorkQueue<Element: Sendable>: Sendable {
         return waiter != nil || !isClosed
     }
 
-    /// The next item, or `nil` once the queue is closed and empty, or the calling task is cancelled.
+    /// The next item, or `nil` once the queue is closed and empty, or the calling task is cancelled. With a
+    /// ``limit``, it waits for a free slot too, and the item counts as busy until ``done()``.
     func next() async -> Element? {
         if Task.isCancelled { return nil }
-        if let item = state.withLock({ $0.popFirst() }) { return item }
+        if let item = state.withLock({ $0.take() }) { return item }
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -54,7 +87,7 @@ final class WorkQueue<Element: Sendable>: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
                 let immediate: Element?? = state.withLock { state in
-                    if let item = state.popFirst() { return .some(item) }
+                    if let item = state.take() { return .some(item) }
                     if state.closed || Task.isCancelled { return .some(nil) }
                     state.waiters.append((id, continuation))
                     return .none
@@ -70,6 +103,31 @@ final class WorkQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Frees the slot of an item ``next()`` handed out, handing a queued item to a waiting consumer.
+    func done() {
+        let pairs = state.withLock { state in
+            state.busy = max(0, state.busy - 1)
+            return state.handOut()
+        }
+        for (continuation, item) in pairs { continuation.resume(returning: item) }
+    }
+
+    /// The most items out at once (`Int.max`: unbounded).
+    var limit: Int { state.withLock { $0.limit } }
+
+    /// How many items are out now (handed out, not yet ``done()``).
+    var busy: Int { state.withLock { $0.busy } }
+
+    /// Changes the most items out at once; a larger limit hands queued items to waiting consumers at once, a
+    /// smaller one lets the busy ones finish.
+    func setLimit(_ limit: Int) {
+        let pairs = state.withLock { state in
+            state.limit = max(0, limit)
+            return state.handOut()
+        }
+        for (continuation, item) in pairs { continuation.resume(returning: item) }
+    }
+
     /// Removes and returns every queued item.
     func drain() -> [Element] {
         state.withLock { state in
@@ -79,7 +137,8 @@ final class WorkQueue<Element: Sendable>: Sendable {
         }
     }
 
-    /// Closes the queue: waiting consumers get `nil`; later pushes are refused.
+    /// Closes the queue: waiting consumers get `nil` (queued items stay for ``drain()``); later pushes are
+    /// refused.
     func close() {
         let waiters = state.withLock { state in
             state.closed = true

@@ -69,8 +69,8 @@ extension Worker {
             guard arguments["from_node"]?.stringValue != configuration.hostname else { return nil }
             return .object(["revoked": .array(revoked.withLock { $0.sorted() }.map(JSONValue.string)), "clock": .int(events?.currentClock ?? 0)])
         case "registered": return .array(registeredTaskLines().map(JSONValue.string))
-        case "active": return .array(activeRequests(safe: arguments["safe"]?.boolValue == true).map(JSONValue.object))
-        case "reserved": return .array(reservedRequests(safe: arguments["safe"]?.boolValue == true).map(JSONValue.object))
+        case "active": return .array(activeRequests(safe: Self.truthy(arguments["safe"])).map(JSONValue.object))
+        case "reserved": return .array(reservedRequests(safe: Self.truthy(arguments["safe"])).map(JSONValue.object))
         case "scheduled": return .array(scheduledRequests().map(JSONValue.object))
         case "revoked": return .array(revoked.withLock { $0.sorted() }.map(JSONValue.string))
         case "stats": return .object(stats())
@@ -107,8 +107,10 @@ extension Worker {
             logger.warning("remote control: shutdown requested")
             beginShutdown()
             return nil
-        case "pool_grow", "pool_shrink", "autoscale", "pool_restart":
-            return .object(["error": .string("\(request.method) is not supported: a Celeriac worker runs -c \(configuration.concurrency) tasks at once")])
+        case "pool_grow": return growPool(arguments)
+        case "pool_shrink": return shrinkPool(arguments)
+        case "autoscale": return setAutoscale(arguments)
+        case "pool_restart": return .object(["error": "ValueError('Pool restarts not enabled')"])
         default:
             logger.error("No such control command", metadata: ["method": "\(request.method)"])
             return nil
@@ -182,23 +184,27 @@ extension Worker {
         let totals = control.totals.withLock { $0 }
         var usage = rusage()
         getrusage(RUSAGE_SELF_WHO, &usage)
-        return [
+        let pool = poolStats(started: totals.values.reduce(0, +))
+        var stats: JSONObject = [
             "total": .object(JSONObject(totals.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int($0.value)) })),
             "pid": .int(System.processID), "clock": .string("\(events?.currentClock ?? 0)"),
             "uptime": .int(Int(Date().timeIntervalSince(control.startedAt))),
             "pool": .object([
-                "implementation": "celeriac:SwiftConcurrency", "max-concurrency": .int(configuration.concurrency),
+                "implementation": "celeriac:SwiftConcurrency", "max-concurrency": .int(pool.size),
                 "processes": .array([.int(System.processID)]), "max-tasks-per-child": "N/A", "put-guarded-by-semaphore": false,
                 "timeouts": .array([.double(app.configuration.taskSoftTimeLimit ?? 0), .double(app.configuration.taskTimeLimit ?? 0)]),
+                "writes": .object(pool.writes),
             ]),
             "broker": .object(["transport": .string(ServiceURL.redact(app.configuration.effectiveBrokerURL).components(separatedBy: "://").first ?? "")]),
-            "prefetch_count": .int(configuration.window),
+            "prefetch_count": .int(window.limit),
             "rusage": .object([
                 "utime": .double(Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6),
                 "stime": .double(Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6),
                 "maxrss": .int(Int(usage.ru_maxrss)),
             ]),
         ]
+        if let autoscaler = pool.autoscaler { stats["autoscaler"] = .object(autoscaler) }
+        return stats
     }
 
     /// Celery's `active_queues` entry for a queue bound to the direct exchange of its own name.
@@ -233,7 +239,7 @@ extension Worker {
             }
         }
         var terminated: [String] = []
-        if arguments["terminate"]?.boolValue == true {
+        if Self.truthy(arguments["terminate"]) {
             for id in ids {
                 guard let active = control.active.withLock({ $0[id] }) else { continue }
                 control.terminated.withLock { _ = $0.insert(id) }

@@ -77,7 +77,7 @@ public final class Worker: Service, Sendable {
         self.window = PrefetchWindow(limit: configuration.window)
         self.metrics = WorkerMetrics()
         self.events = Self.makeEventDispatcher(app: app, configuration: configuration, logger: logger)
-        self.control = WorkerControlState(queues: configuration.queues)
+        self.control = WorkerControlState(queues: configuration.queues, concurrency: configuration.concurrency)
         BuiltinTasks.register(in: app)
     }
 
@@ -154,18 +154,10 @@ public final class Worker: Service, Sendable {
     /// Takes messages and runs them until shutdown, then waits for running tasks within the grace period.
     private func consumeAndRun() async {
         await withTaskGroup(of: Bool.self) { runners in
-            for _ in 0..<configuration.concurrency {
-                runners.addTask {
-                    while let item = await self.ready.next() {
-                        // A cold shutdown may land between taking a message and starting it: give it back.
-                        if Task.isCancelled {
-                            await self.giveBack([item.delivery])
-                            break
-                        }
-                        await self.execute(item)
-                    }
-                    return true
-                }
+            // The pool (Worker+Pool.swift): its size can change at run time (pool_grow/shrink, autoscale).
+            runners.addTask {
+                await self.runPool()
+                return true
             }
             await withDiscardingTaskGroup { timers in
                 await consumeLoop(timers: &timers)
@@ -182,12 +174,12 @@ public final class Worker: Service, Sendable {
                 try? await Task.sleep(for: grace)
                 return false
             }
-            var finished = 0
+            var finished = false
             while let result = await runners.next() {
                 if result {
-                    finished += 1
-                    if finished == configuration.concurrency { runners.cancelAll() }
-                } else if finished < configuration.concurrency {
+                    finished = true
+                    runners.cancelAll()
+                } else if !finished {
                     logger.warning("grace period over: cancelling running tasks (cold shutdown)")
                     runners.cancelAll()
                 }

@@ -29,8 +29,23 @@ final class WorkerControlState: Sendable {
     let terminated = Mutex<Set<String>>([])
     /// The queues consumed now (`add_consumer`, `cancel_consumer`).
     let queues: Mutex<[String]>
+    /// The pool's size now and its autoscale range (`pool_grow`, `pool_shrink`, `autoscale`).
+    let pool: Mutex<Pool>
 
-    init(queues: [String]) {
+    /// The pool: how many tasks run at once, and the autoscaler's range once `autoscale` set one.
+    struct Pool: Sendable {
+        /// Tasks run at once now.
+        var size: Int
+        /// The autoscale range, or `nil` when the size only changes with `pool_grow`/`pool_shrink`.
+        var autoscale: (max: Int, min: Int)?
+        /// When the autoscaler last grew the pool (it shrinks only after a quiet keepalive).
+        var lastScaleUp: ContinuousClock.Instant?
+        /// Tasks running plus waiting, as the autoscaler last counted them.
+        var demand = 0
+    }
+
+    init(queues: [String], concurrency: Int = 1) {
         self.queues = Mutex(queues)
+        self.pool = Mutex(Pool(size: max(1, concurrency)))
     }
 }
