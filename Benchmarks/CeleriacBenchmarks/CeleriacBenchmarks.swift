@@ -16,6 +16,6 @@ struct CeleriacBenchmarks: AsyncParsableCommand {
             """,
         subcommands: [
             PublishCommand.self, DrainCommand.self, EndToEndCommand.self, RoundTripCommand.self, AllCommand.self,
-            BenchWorkerCommand.self, ClientCommand.self,
+            BenchWorkerCommand.self, ClientCommand.self, AMQPPublishCommand.self,
         ])
 }

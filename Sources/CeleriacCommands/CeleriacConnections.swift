@@ -21,7 +21,13 @@ public struct CeleriacConnections: Sendable {
         let broker = try await openBroker(brokerURL, configuration: configuration, logger: logger)
         do {
             var backend: (any ResultBackend)?
-            if let backendURL { backend = try await openBackend(backendURL, configuration: configuration, logger: logger) }
+            if let backendURL {
+                if backendURL.scheme == .rpc {
+                    backend = try await openRPCBackend(backendURL, broker: broker, configuration: configuration, logger: logger)
+                } else {
+                    backend = try await openBackend(backendURL, configuration: configuration, logger: logger)
+                }
+            }
             return CeleriacConnections(broker: broker, backend: backend)
         } catch {
             await broker.close()
@@ -61,14 +67,42 @@ public struct CeleriacConnections: Sendable {
             try await checkRedis(client, url: url, setting: "broker_url")
             return RedisBroker(client: client, configuration: options)
         case .amqp, .amqps, .pyamqp, ServiceURL.Scheme(rawValue: "pyamqps"):
-            var options = RabbitMQBroker.Configuration()
-            options.logger = logger
+            let options = try rabbitMQOptions(configuration, logger: logger)
             let broker = try RabbitMQBroker(url: configuration.effectiveBrokerURL, configuration: options)
             try await broker.checkConnection()
             return broker
         default:
             throw CeleriacError(.invalidConfiguration, "broker_url \(url): the \(url.scheme) broker is not part of this build of Celeriac; use sqlite:///path.db")
         }
+    }
+
+    /// The RabbitMQ broker settings from Celery's: `task_default_queue_type`, `task_default_exchange_type`,
+    /// `task_queue_max_priority`, `broker_native_delayed_delivery_queue_type`, `worker_detect_quorum_queues` and
+    /// the `confirm_publish` transport option (publisher confirms stay on unless it is `false`).
+    static func rabbitMQOptions(_ configuration: CeleriacConfiguration, logger: Logger) throws(CeleriacError) -> RabbitMQBroker.Configuration {
+        var options = RabbitMQBroker.Configuration()
+        options.logger = logger
+        options.queueType = try RabbitMQBroker.QueueType(celery: configuration.taskDefaultQueueType, setting: "task_default_queue_type")
+        options.exchangeType = configuration.taskDefaultExchangeType
+        options.maxPriority = configuration.taskQueueMaxPriority
+        options.delayedDeliveryQueueType = try RabbitMQBroker.QueueType(
+            celery: configuration.brokerNativeDelayedDeliveryQueueType, setting: "broker_native_delayed_delivery_queue_type")
+        options.detectQuorumQueues = configuration.workerDetectQuorumQueues
+        if case .bool(let confirm)? = configuration.brokerTransportOptions.other["confirm_publish"] { options.publisherConfirms = confirm }
+        try options.validate()
+        return options
+    }
+
+    /// Celery's `rpc://` backend on the broker's connection; it needs a RabbitMQ broker.
+    private static func openRPCBackend(_ url: ServiceURL, broker: any Broker, configuration: CeleriacConfiguration, logger: Logger) async throws -> any ResultBackend {
+        guard let rabbit = broker as? RabbitMQBroker else {
+            throw CeleriacError(.invalidConfiguration, "result_backend \(url): the rpc:// backend sends results over the broker's AMQP connection, so broker_url must be amqp://, amqps:// or pyamqp://")
+        }
+        var options = RPCResultBackend.Configuration()
+        options.resultExpires = configuration.resultExpires.flatMap { $0 > 0 ? .milliseconds(Int64(($0 * 1000).rounded())) : nil }
+        options.persistent = configuration.resultPersistent
+        options.logger = logger
+        return await RPCResultBackend(broker: rabbit, configuration: options)
     }
 
     private static func openBackend(_ url: ServiceURL, configuration: CeleriacConfiguration, logger: Logger) async throws -> any ResultBackend {

@@ -80,10 +80,13 @@ extension RabbitMQBroker {
         }
         let handedOut = consumption.held.values.count(where: \.handedOut)
         let prefetch = min(Int(UInt16.max), handedOut + limit)
-        if prefetch != consumption.prefetch {
-            // kombu sends global=true on RabbitMQ 3.x (one window for the channel's consumers); 4.x changed
-            // the meaning of the flag, so there each consumer gets the window.
-            try await channel.qos(prefetchCount: UInt16(prefetch), global: Self.isBefore4(connection))
+        // kombu sends global=true on RabbitMQ 3.x (one window for the channel's consumers); 4.x changed the
+        // meaning of the flag, and quorum queues refuse global QoS, so there each consumer gets the window. A
+        // per-consumer window only applies to consumers started afterwards, so it is static (as Celery's is
+        // with quorum queues): set once, raised only when a larger one is asked.
+        let perConsumer = perConsumerPrefetch(queues, connection: connection)
+        if perConsumer ? prefetch > consumption.prefetch : prefetch != consumption.prefetch {
+            try await channel.qos(prefetchCount: UInt16(prefetch), global: !perConsumer)
             consumption.prefetch = prefetch
         }
         let wanted = Set(queues)
@@ -122,6 +125,7 @@ extension RabbitMQBroker {
     /// Adds a delivery from a consumer to the buffer and wakes a waiting receive.
     func enqueue(_ delivery: AMQPDelivery, queue: String, generation: Int) {
         guard generation == consumption.generation, let channel = consumption.channel else { return }
+        recordReplyRoute(delivery.properties)
         let tag = "\(instanceID).\(generation).\(delivery.deliveryTag)"
         let envelope = RabbitMQMessageCodec.envelope(
             body: Array(buffer: delivery.body), properties: delivery.properties, exchange: delivery.exchange,

@@ -1,5 +1,6 @@
 import Celeriac
 import CeleriacAMQP
+import Foundation
 import Logging
 import NIOCore
 
@@ -45,6 +46,12 @@ public actor RabbitMQBroker: Broker {
     var declared: Set<String> = []
     var consumption = Consumption()
     var closed = false
+    /// Whether the native delayed delivery levels were declared on the current connection.
+    var delayedDeliveryDeclared = false
+    /// Whether the "quorum queue on a direct exchange" warning was logged.
+    var warnedDirectExchange = false
+    /// Where results of received tasks go, for the `rpc://` backend (see ``RPCResultBackend``).
+    var replyRoutes = ReplyRoutes()
 
     /// Creates a broker; nothing connects until first use.
     /// - Parameters:
@@ -104,10 +111,13 @@ public actor RabbitMQBroker: Broker {
             for queue in messages.map(\.queue) where !declared.contains(queue) {
                 try await declareTopology(queue, on: channel)  // inserts into `declared`, so once per queue
             }
+            try await declareReplyQueues(for: messages.map(\.properties), on: channel)
+            let now = Date()
+            let routed = messages.map { message in (message, destination(for: message.queue, properties: message.properties, now: now)) }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for message in messages {
+                for (message, target) in routed {
                     group.addTask {
-                        try await channel.publish(message.body, exchange: "", routingKey: message.queue, properties: message.properties)
+                        try await channel.publish(message.body, exchange: target.exchange, routingKey: target.routingKey, properties: message.properties)
                     }
                 }
                 try await group.waitForAll()
@@ -116,19 +126,6 @@ public actor RabbitMQBroker: Broker {
             await dropPublisher()
             throw Self.failure("publishing", error)
         }
-    }
-
-    /// Declares Celery's entities for a queue (`kombu/entity.py:Queue.declare`): the direct exchange of the
-    /// same name, the queue, the binding.
-    func declareTopology(_ queue: String, on channel: AMQPChannel) async throws {
-        var arguments: AMQPTable = [:]
-        if let maxPriority = configuration.maxPriority {
-            arguments = ["x-max-priority": .int32(Int32(clamping: maxPriority))]
-        }
-        try await channel.declareExchange(queue, type: "direct", durable: true)
-        try await channel.declareQueue(queue, durable: true, arguments: arguments)
-        try await channel.bindQueue(queue, to: queue, routingKey: queue)
-        declared.insert(queue)
     }
 
     /// The publishing channel, opened (and put in confirm mode) on first use.
@@ -177,6 +174,7 @@ public actor RabbitMQBroker: Broker {
         connection = fresh
         publishChannel = nil
         declared = []
+        delayedDeliveryDeclared = false
         resetConsumption()
         return fresh
     }

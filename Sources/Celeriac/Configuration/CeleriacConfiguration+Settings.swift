@@ -59,6 +59,15 @@ extension Setting {
         }
     }
 
+    /// A RabbitMQ queue type: "classic" or "quorum".
+    static func queueType(_ key: String, _ path: Path<String>) -> Setting {
+        Setting(key: key, secrecy: .visible) { (config, value) throws(CeleriacError) in
+            let text = try value.string().lowercased()
+            guard text == "classic" || text == "quorum" else { throw value.typeError("\"classic\" or \"quorum\"") }
+            config[keyPath: path] = text
+        }
+    }
+
     static func optionalString(_ key: String, _ path: Path<String?>) -> Setting {
         Setting(key: key, secrecy: .visible) { (config, value) throws(CeleriacError) in config[keyPath: path] = try value.optionalString() }
     }
@@ -170,6 +179,12 @@ extension Setting {
             config.taskPublishRetryPolicy = try PublishRetryPolicy(json: value.object(), base: config.taskPublishRetryPolicy, name: value.name)
         },
         .bool("task_send_sent_event", \.taskSendSentEvent),
+        .queueType("task_default_queue_type", \.taskDefaultQueueType),
+        .string("task_default_exchange_type", \.taskDefaultExchangeType),
+        .optionalInt("task_queue_max_priority", \.taskQueueMaxPriority),
+        .queueType("broker_native_delayed_delivery_queue_type", \.brokerNativeDelayedDeliveryQueueType),
+        .bool("worker_detect_quorum_queues", \.workerDetectQuorumQueues),
+        .bool("result_persistent", \.resultPersistent),
         .optionalDouble("result_expires", \.resultExpires, zeroMeansNone: true),
         .bool("result_extended", \.resultExtended),
         Setting(key: "worker_concurrency", secrecy: .visible) { (config, value) throws(CeleriacError) in

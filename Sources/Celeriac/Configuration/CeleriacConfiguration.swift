@@ -93,6 +93,16 @@ public struct CeleriacConfiguration: Sendable, Hashable {
     public var taskPublishRetryPolicy = PublishRetryPolicy(maxRetries: 3, intervalStart: 0, intervalStep: 0.2, intervalMax: 1)
     /// `task_send_sent_event`: send `task-sent` events (false).
     public var taskSendSentEvent = false
+    /// `task_default_queue_type`: "classic" (the default) or "quorum" (RabbitMQ queues get `x-queue-type: quorum`).
+    public var taskDefaultQueueType = "classic"
+    /// `task_default_exchange_type`: the type of each queue's exchange on RabbitMQ ("direct").
+    public var taskDefaultExchangeType = "direct"
+    /// `task_queue_max_priority`: RabbitMQ queues get `x-max-priority` (`nil`, none).
+    public var taskQueueMaxPriority: Int?
+    /// `broker_native_delayed_delivery_queue_type`: the type of RabbitMQ's `celery_delayed_N` queues ("quorum").
+    public var brokerNativeDelayedDeliveryQueueType = "quorum"
+    /// `worker_detect_quorum_queues`: per-consumer prefetch when a consumed queue is a quorum queue (true).
+    public var workerDetectQuorumQueues = true
 
     // MARK: Results
 
@@ -100,6 +110,8 @@ public struct CeleriacConfiguration: Sendable, Hashable {
     public var resultExpires: Double? = 86400
     /// `result_extended`: store name, args, kwargs, worker and queue with results (false).
     public var resultExtended = false
+    /// `result_persistent`: `rpc://` results are sent persistent (false).
+    public var resultPersistent = false
 
     // MARK: Worker
 
