@@ -20,7 +20,7 @@ public enum CeleriacCommandLine {
     public static let builtInCommands: [any ParsableCommand.Type] = [
         WorkerCommand.self, CallCommand.self, ResultCommand.self, RevokeCommand.self, PurgeCommand.self, StatusCommand.self,
         DeadLettersCommand.self, BeatCommand.self, EventsCommand.self,
-        InspectCommand.self, ControlCommand.self,
+        InspectCommand.self, ControlCommand.self, DashboardCommand.self,
     ]
 
     /// Parses the process's arguments, runs the command and exits.
