@@ -4,6 +4,10 @@
       NAME.delay(*ARGS) from the Django project, then waits (up to 60 s) until Django's ORM shows the
       result as ready and prints one JSON line with the TaskResult row (TaskResult.objects.get(task_id=...))
       and what Celery's django-db backend reads back (AsyncResult(id).get(propagate=False)).
+
+  djclient.py show TASK_ID
+      Waits (up to 60 s) until Django's ORM shows the task TASK_ID, sent by someone else (a Hummingbird app),
+      as ready, and prints one JSON line with its TaskResult row and what Celery reads back.
 """
 import json
 import os
@@ -59,7 +63,36 @@ def run(name, args):
     }))
 
 
+def show(task_id):
+    deadline = time.time() + 60
+    row = None
+    while time.time() < deadline:
+        row = TaskResult.objects.filter(task_id=task_id).first()
+        if row is not None and row.status in states.READY_STATES:
+            break
+        time.sleep(0.2)
+    if row is None:
+        print(json.dumps({"id": task_id, "status": None}))
+        return
+    async_result = app.AsyncResult(task_id)
+    value = async_result.get(timeout=10, propagate=False)
+    print(json.dumps({
+        "id": task_id,
+        "status": row.status,
+        "result": row.result,
+        "traceback": row.traceback,
+        "task_name": row.task_name,
+        "task_args": row.task_args,
+        "worker": row.worker,
+        "celery_state": async_result.state,
+        "celery_value": value if async_result.state == states.SUCCESS else repr(value),
+    }))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "show":
+        show(sys.argv[2])
+        sys.exit(0)
     if len(sys.argv) != 4 or sys.argv[1] != "run":
         sys.exit(__doc__)
     run(sys.argv[2], json.loads(sys.argv[3]))
