@@ -24,6 +24,7 @@ extension PostgresResultBackend {
         let taskKwargs = extended.map { JSONValue.string(PythonRepr.dict($0.kwargs)).serialized(.python) }
         let taskName = extended?.name
         let worker = extended?.worker
+        let periodicTaskName = extended?.periodicTaskName
         let started = meta.status == .started ? "now()" : "NULL::timestamptz"
         try await perform("storing a result") { client in
             try await client.exec(
@@ -31,7 +32,7 @@ extension PostgresResultBackend {
                 INSERT INTO django_celery_results_taskresult (task_id, status, content_type, content_encoding, result, date_done,
                     traceback, meta, task_args, task_kwargs, task_name, worker, date_created, periodic_task_name, date_started)
                 VALUES (\(taskID), \(status), 'application/json', 'utf-8', \(result), \(now)::timestamptz, \(traceback), \(encodedMeta),
-                    \(taskArgs), \(taskKwargs), \(taskName), \(worker), \(now)::timestamptz, NULL, \(unescaped: started))
+                    \(taskArgs), \(taskKwargs), \(taskName), \(worker), \(now)::timestamptz, \(periodicTaskName), \(unescaped: started))
                 ON CONFLICT (task_id) DO UPDATE SET status = EXCLUDED.status, content_type = EXCLUDED.content_type,
                     content_encoding = EXCLUDED.content_encoding, result = EXCLUDED.result, date_done = EXCLUDED.date_done,
                     traceback = EXCLUDED.traceback, meta = EXCLUDED.meta, task_args = EXCLUDED.task_args,

@@ -111,6 +111,22 @@ struct PostgresResultBackendTests {
         }
     }
 
+    /// A beat-sent task carries `periodic_task_name` (django-celery-beat's header, stamped by Celeriac's beat too);
+    /// django-celery-results stores it with `result_extended`, so Django's admin can filter by schedule.
+    @Test func djangoStoresThePeriodicTaskName() async throws {
+        try await PostgresTesting.withBackend(.django) { backend, server in
+            var meta = ResultMeta(taskID: "beat-1", status: .success, result: 3)
+            meta.extended = ResultMeta.Extended(
+                name: "tasks.add", args: [1, 2], kwargs: [:], worker: "w@h", retries: 0, queue: "celery", periodicTaskName: "add-every-10s")
+            try await backend.store(meta)
+            try await backend.store(ResultMeta(taskID: "plain-1", status: .success, result: 3))
+            let rows = try await server.psql(
+                "SELECT task_id || '=' || coalesce(periodic_task_name, 'NULL') FROM django_celery_results_taskresult ORDER BY task_id",
+                database: "results")
+            #expect(rows.split(separator: "\n").map(String.init) == ["beat-1=add-every-10s", "plain-1=NULL"])
+        }
+    }
+
     /// `16-celery-db-postgresql-timezone-hazard.txt`: Celery stores the session TimeZone's wall time in the naive
     /// `date_done`; Celeriac writes UTC whatever the TimeZone.
     @Test func dateDoneIsUTCWhateverTheSessionTimeZone() async throws {

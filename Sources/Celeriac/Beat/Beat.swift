@@ -159,7 +159,6 @@ public actor Beat: Service {
 
     /// Seeds, re-sends or fires one entry; returns its next due time.
     private func advance(_ entry: ScheduleEntry) async throws -> Date? {
-        let holder = configuration.holderID
         guard var state = states[entry.name] else {
             let first = Self.millis(entry.schedule.initialLastRun(firstSeen: now()))
             let seed = BeatEntryState(tick: first, lastRun: first, taskID: "", sent: true)
@@ -168,8 +167,7 @@ public actor Beat: Service {
         }
         if !state.sent {
             // Claimed by this beat or by a holder that died before recording the send: publish it (again).
-            try await send(entry, state: state, resend: true)
-            guard try await store.markSent(entry: entry.name, tick: state.tick, holder: holder) else {
+            guard try await sendAndRecord(entry, state: state, resend: true) else {
                 states = try await store.states(for: entries.map(\.name))
                 return nil
             }
@@ -184,11 +182,22 @@ public actor Beat: Service {
         let tick = Self.millis(due)
         let claimed = BeatEntryState(tick: tick, lastRun: keepsUp ? tick : Self.millis(current), taskID: UUID().uuidString.lowercased(), sent: false)
         guard try await claim(entry, expected: state.tick, claimed) else { return nil }
-        try await send(entry, state: claimed, resend: false)
-        if try await store.markSent(entry: entry.name, tick: tick, holder: holder) {
+        if try await sendAndRecord(entry, state: claimed, resend: false) {
             states[entry.name]?.sent = true
         }
         return entry.schedule.nextFire(after: Self.date(claimed.lastRun))
+    }
+
+    /// Publishes a claimed tick and records it as sent, in a task of its own so that stopping beat (cancelling
+    /// `run`) cannot land between the two: a tick published but not recorded would be published again, with the
+    /// same task id, by the next holder. Returns whether the record was accepted (the lease still held).
+    private func sendAndRecord(_ entry: ScheduleEntry, state: BeatEntryState, resend: Bool) async throws -> Bool {
+        try await Task { try await self.sendThenRecord(entry, state: state, resend: resend) }.value
+    }
+
+    private func sendThenRecord(_ entry: ScheduleEntry, state: BeatEntryState, resend: Bool) async throws -> Bool {
+        try await send(entry, state: state, resend: resend)
+        return try await store.markSent(entry: entry.name, tick: state.tick, holder: configuration.holderID)
     }
 
     /// Claims through the store; on a lost race, reloads the states (and the lease status on the next pass).
@@ -207,6 +216,9 @@ public actor Beat: Service {
     private func send(_ entry: ScheduleEntry, state: BeatEntryState, resend: Bool) async throws {
         var options = entry.options
         options.taskID = state.taskID
+        // django-celery-beat stamps the entry's name on the message; django-celery-results then fills
+        // `periodic_task_name`, so Django's admin shows which schedule sent a task.
+        if options.headers["periodic_task_name"] == nil { options.headers["periodic_task_name"] = .string(entry.name) }
         logger.info(
             "beat: Scheduler: Sending due task \(entry.name) (\(entry.task))",
             metadata: [

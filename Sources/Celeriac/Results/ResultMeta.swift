@@ -36,9 +36,16 @@ public struct ResultMeta: Sendable, Hashable {
         public var retries: Int
         /// The queue (the delivery routing key).
         public var queue: String?
+        /// The `periodic_task_name` header that beat schedulers stamp on the tasks they send (django-celery-results
+        /// stores it); not part of Celery's own result meta.
+        public var periodicTaskName: String?
 
         /// Creates the extended fields.
-        public init(name: String?, args: [JSONValue], kwargs: JSONObject, worker: String?, retries: Int, queue: String?) {
+        public init(
+            name: String?, args: [JSONValue], kwargs: JSONObject, worker: String?, retries: Int, queue: String?,
+            periodicTaskName: String? = nil
+        ) {
+            self.periodicTaskName = periodicTaskName
             self.name = name
             self.args = args
             self.kwargs = kwargs

@@ -1,20 +1,35 @@
 import Synchronization
 import Foundation
 import Logging
+import Tracing
 
 extension Worker {
-    /// Runs one reserved message to its end: result stored, callbacks sent, message acked.
+    /// Runs one reserved message to its end: result stored, callbacks sent, message acked; in a consumer span
+    /// continuing the trace its headers carry (``TaskTracing``).
     func execute(_ item: Reserved) async {
+        await TaskTracing.withProcessSpan(item.message, queue: item.delivery.queue, worker: configuration.hostname) { span in
+            await execute(item, span: span)
+        }
+    }
+
+    private func execute(_ item: Reserved, span: (any Span)?) async {
         let delivery = item.delivery
         let message = item.message
         let task = item.task
         let headers = message.headers
-        if discardIfRevokedOrExpired(delivery, message: message) { return }
+        if discardIfRevokedOrExpired(delivery, message: message) {
+            TaskTracing.record(span, state: "REVOKED")
+            return
+        }
 
         let acksLate = task.options.acksLate ?? app.configuration.taskAcksLate
         if !acksLate { finish(delivery) }
         counters.withLock { $0.active += 1 }
-        defer { counters.withLock { $0.active -= 1 } }
+        metrics.started(delivery.tag, task: headers.task, worker: configuration.hostname)
+        defer {
+            counters.withLock { $0.active -= 1 }
+            metrics.ended(worker: configuration.hostname)
+        }
         control.totals.withLock { $0[headers.task, default: 0] += 1 }
 
         var taskLogger = logger
@@ -51,6 +66,7 @@ extension Worker {
             await TimeLimitRunner.run(soft: soft, hard: hard) { try await run(args, kwargs, context) }
         }
         let runtime = ContinuousClock.now - started
+        if case .cancelled = outcome {} else { metrics.recordRuntime(task: headers.task, runtime) }
 
         if case .failure(let error) = outcome, let autoretry = task.options.autoretryFor, autoretry(error), !(error is CeleriacError) {
             let countdown = task.options.autoretryCountdown(retries: headers.retries)
@@ -60,7 +76,8 @@ extension Worker {
         switch outcome {
         case .success(let value):
             counters.withLock { $0.succeeded += 1; $0.processed += 1 }
-            metrics.record(task: headers.task, status: "success", duration: runtime)
+            metrics.record(task: headers.task, status: "success")
+            TaskTracing.record(span, state: "SUCCESS")
             taskLogger.info("Task succeeded", metadata: ["runtime": "\(runtime)"])
             events?.send(.taskSucceeded(id: headers.id, result: value, runtime: Self.seconds(of: runtime)))
             if !ignoreResult {
@@ -68,9 +85,11 @@ extension Worker {
             }
             await sendCallbacks(of: message, result: value)
         case .retry(let retry):
+            TaskTracing.record(span, state: "RETRY", error: retry.error)
             await handleRetry(retry, item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .failure(let error):
             let taskError = TaskError.from(error)
+            TaskTracing.record(span, state: "FAILURE", error: taskError)
             if let celeriacError = error as? CeleriacError, celeriacError.code == .badArguments {
                 await deadLetter(delivery, reason: celeriacError.message, taskID: headers.id, taskName: headers.task)
             }
@@ -78,15 +97,19 @@ extension Worker {
         case .softTimeLimit(let seconds):
             taskLogger.error("Soft time limit exceeded", metadata: ["limit": "\(seconds)s"])
             let taskError = SoftTimeLimitExceeded(seconds: seconds).taskError
+            TaskTracing.record(span, state: "FAILURE", error: taskError)
             await recordFailure(taskError, traceback: taskError.traceback(taskName: headers.task), item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .hardTimeLimit(let seconds):
             taskLogger.error("Hard time limit exceeded; the task was abandoned", metadata: ["limit": "\(seconds)s"])
             let taskError = TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [.double(seconds)])
+            TaskTracing.record(span, state: "FAILURE", error: taskError)
             await recordFailure(taskError, traceback: nil, item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .cancelled where control.terminated.withLock({ $0.remove(headers.id) != nil }):
             // `revoke(terminate=True)`: the task was cancelled on purpose; it ends REVOKED and is acked.
             taskLogger.warning("Task terminated by revoke")
             counters.withLock { $0.revoked += 1; $0.processed += 1 }
+            metrics.record(task: headers.task, status: "revoked")
+            TaskTracing.record(span, state: "REVOKED")
             events?.send(.taskRevoked(id: headers.id, terminated: true))
             await storeResult(ResultMeta.revoked(taskID: headers.id, reason: "terminated"), message: message, queue: delivery.queue, extendedAllowed: false)
         case .cancelled:
@@ -167,7 +190,8 @@ extension Worker {
         if extendedAllowed, app.configuration.resultExtended {
             meta.extended = ResultMeta.Extended(
                 name: message.headers.task, args: message.args, kwargs: message.kwargs, worker: configuration.hostname,
-                retries: message.headers.retries, queue: queue)
+                retries: message.headers.retries, queue: queue,
+                periodicTaskName: message.headers.extra["periodic_task_name"]?.stringValue)
         }
         // Celery's Redis backend retries a store 20 times, a second apart, before giving up: a result backend
         // restarting for a few seconds loses no results.

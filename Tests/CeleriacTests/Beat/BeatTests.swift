@@ -38,6 +38,7 @@ import Testing
         #expect(ticks == [base, base + 10_000, base + 20_000, base + 30_000], "the seed, then one claim per 10 s tick on the grid")
         let message = try TaskMessage(envelope: try #require(broker.published.first).envelope)
         #expect(message.headers.task == "tasks.add" && message.args == [2, 3])
+        #expect(message.headers.extra["periodic_task_name"] == .string("add"), "django-celery-beat's header, for django-celery-results")
         #expect(broker.published.allSatisfy { $0.queue == "beat" })
         #expect(Set(broker.published.compactMap(\.taskID)).count == 3)
     }
