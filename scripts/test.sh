@@ -14,6 +14,9 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The AMQP client's integration tests start private RabbitMQ nodes (as the current user, on free ports).
 installing_rabbitmq=no
 command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || { need_apt+=(rabbitmq-server); installing_rabbitmq=yes; }
+# The dashboard's browser test drives Debian's chromium through chromium-driver (selenium, in the interop venv).
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 # The PostgreSQL backend's tests start private clusters (initdb + pg_ctl on free ports, as postgres when root).
 installing_postgresql=no
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { need_apt+=(postgresql); installing_postgresql=yes; }
@@ -59,7 +62,7 @@ echo "== building (debug, with tests)"
 swift build --build-tests
 # With arguments (`scripts/test.sh --filter Redis`), one run with them. Without, three phases: the unit and
 # single-server suites in parallel, then the suites that start RabbitMQ nodes and PostgreSQL clusters, then the
-# multi-process and Python interop suites. On 2 cores, starting Erlang VMs, PostgreSQL clusters and worker
+# multi-process, Python interop and browser suites; then the compose check and the Vapor package. On 2 cores, starting Erlang VMs, PostgreSQL clusters and worker
 # processes all at once starved the fast suites' timing checks.
 if [ $# -gt 0 ]; then
     echo "== testing"
@@ -67,7 +70,7 @@ if [ $# -gt 0 ]; then
     exit
 fi
 heavy='^(CeleriacAMQPTests|CeleriacRabbitMQTests|CeleriacPostgresTests)\.'
-processes='^(IntegrationTests|InteropTests)\.'
+processes='^(IntegrationTests|InteropTests|CeleriacDashboardTests)\.'
 status=0
 echo "== testing (1/3): unit and single-server suites"
 swift test --skip-build --skip "$heavy" --skip "$processes" || status=1
@@ -75,4 +78,8 @@ echo "== testing (2/3): RabbitMQ and PostgreSQL suites"
 swift test --skip-build --filter "$heavy" || status=1
 echo "== testing (3/3): multi-process and Python interop suites"
 swift test --skip-build --filter "$processes" || status=1
+echo "== checking docker-compose.yml and the Dockerfile by running their services"
+bash scripts/check-compose.sh || status=1
+echo "== building and testing the Vapor integration (its own package: Examples/VaporApp)"
+bash scripts/test-vapor.sh || status=1
 exit $status
