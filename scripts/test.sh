@@ -75,7 +75,9 @@ status=0
 echo "== testing (1/3): unit and single-server suites"
 swift test --skip-build --skip "$heavy" --skip "$processes" || status=1
 echo "== testing (2/3): RabbitMQ and PostgreSQL suites"
-swift test --skip-build --filter "$heavy" || status=1
+# One test at a time: several RabbitMQ nodes, Python workers and kill -9 faults at once on 2 cores made their
+# timing-sensitive checks (delay levels, redelivery order) flaky; serial, this phase takes about 4 minutes.
+swift test --skip-build --no-parallel --filter "$heavy" || status=1
 echo "== testing (3/3): multi-process and Python interop suites"
 swift test --skip-build --filter "$processes" || status=1
 echo "== checking docker-compose.yml and the Dockerfile by running their services"

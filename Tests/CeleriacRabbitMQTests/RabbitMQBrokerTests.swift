@@ -68,7 +68,12 @@ struct RabbitMQBrokerTests {
         let broker = try RabbitMQBroker(url: server.url)
         var ids: [String] = []
         for i in 0..<5 { ids.append(try await Self.send(broker, queue: queue, args: [.int(i)])) }
-        let first = try await broker.receive(from: [queue], limit: 2, timeout: .seconds(10))
+        // A receive returns as soon as something is buffered: the second delivery may still be on its way.
+        var first: [Delivery] = []
+        _ = await eventually(timeout: .seconds(10)) {
+            first += (try? await broker.receive(from: [queue], limit: 2 - first.count, timeout: .seconds(1))) ?? []
+            return first.count >= 2
+        }
         #expect(first.count == 2)
         // The prefetch window keeps the rest on the broker.
         let depths = try await broker.queueDepths().first { $0.queue == queue }
