@@ -88,7 +88,9 @@ struct RedisBeatStoreTests {
             let deliveries = try await broker.receive(from: ["beat"], limit: 1000, timeout: .milliseconds(100))
             let ids = deliveries.compactMap { try? TaskMessage(envelope: $0.envelope).headers.id }
             #expect(Set(ids).count == ids.count, "no tick sent twice")
-            #expect(ids.count >= 6 && ids.count <= 21, "about 4 s of 0.2 s ticks (fewer when the machine is loaded: late ticks run once): \(ids.count)")
+            // About 4 s of 0.2 s ticks; far fewer when the machine is loaded (late ticks run once, and the standby
+            // waits out the 1.5 s lease), so only the upper bound is tight.
+            #expect(ids.count >= 3 && ids.count <= 21, "ticks sent: \(ids.count)")
             let state = try await storeA.states(for: ["tick"])["tick"]
             #expect(state?.sent == true && ids.contains(state?.taskID ?? "-"))
             await storeA.close()
