@@ -64,7 +64,11 @@ struct RabbitMQInteropTests {
             (try? String(contentsOfFile: marker, encoding: .utf8))?.contains("42") == true
         }
         worker.terminate()
-        _ = await eventually(timeout: .seconds(20)) { !worker.isRunning }
+        // Celery's solo worker sometimes takes longer than this to stop after SIGTERM; never leave it running.
+        if await !eventually(timeout: .seconds(20), { !worker.isRunning }) {
+            kill(worker.processIdentifier, SIGKILL)
+            _ = await eventually(timeout: .seconds(5)) { !worker.isRunning }
+        }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(ran, "the Python worker did not run the task:\n\(output.suffix(4000))")
         #expect(output.contains("succeeded"), "\(output.suffix(4000))")
