@@ -1,4 +1,5 @@
 import CeleriacPrometheus
+import CeleriacTesting
 import CoreMetrics
 import Prometheus
 import ServiceLifecycle

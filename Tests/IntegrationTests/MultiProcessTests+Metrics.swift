@@ -1,4 +1,5 @@
 import Celeriac
+import CeleriacTesting
 import Foundation
 import Testing
 
