@@ -14,8 +14,8 @@ import Synchronization
 ///
 /// **Latency.** A receive that finds nothing waits without polling the database in a loop:
 /// - a publish from the same process (any ``SQLiteBroker`` on the same file) wakes it immediately;
-/// - on Linux, a publish from another process wakes it through inotify on the database's `-wal` file,
-///   typically within a millisecond;
+/// - on Linux, a publish from another process wakes it through inotify: the publisher rings the small
+///   `<db>-notify-messages` file after its commit (``SQLiteNotifyFile``), typically within a millisecond;
 /// - otherwise (no inotify, or an event lost) it looks again every ``Configuration/pollInterval``
 ///   (100 ms by default), which bounds the latency.
 ///
