@@ -95,8 +95,19 @@ public struct SoftTimeLimitExceeded: Error, Sendable, Hashable {
     public var seconds: Double
     /// Creates the error.
     public init(seconds: Double) { self.seconds = seconds }
-    /// Celery's exception dict: `celery.exceptions.SoftTimeLimitExceeded` with no arguments.
-    public var taskError: TaskError { TaskError(excType: "SoftTimeLimitExceeded", excModule: "celery.exceptions", excMessage: []) }
+    /// Celery's exception dict as Celery 5.7 stores it: `billiard.exceptions.SoftTimeLimitExceeded` (the class
+    /// `celery.exceptions` re-exports) with no arguments.
+    public var taskError: TaskError { TaskError(excType: "SoftTimeLimitExceeded", excModule: "billiard.exceptions", excMessage: []) }
+}
+
+extension TaskError {
+    /// The failure stored when a task's hard time limit passes, as Celery 5.7 stores it:
+    /// `billiard.exceptions.TimeLimitExceeded` with the limit as its argument, an integral limit written as
+    /// an integer (`[1]`, as billiard raises `TimeLimitExceeded(job._timeout)` with the header's `1`), any
+    /// other as a float (`[0.5]`).
+    public static func timeLimitExceeded(seconds: Double) -> TaskError {
+        TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [JSONValue.number(seconds)])
+    }
 }
 
 /// The failure a client sees when it waits for a task that failed or was revoked.

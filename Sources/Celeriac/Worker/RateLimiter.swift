@@ -2,14 +2,17 @@ import Synchronization
 
 /// Per-task token buckets, per worker, as Celery's rate limits (`"10/s"`, `"100/m"`, `"1000/h"`).
 ///
-/// A bucket holds at most one second's worth of tokens (at least one), so a worker never bursts far
-/// above the rate. Messages waiting for a token stay reserved (unacked), as in Celery.
+/// Celery's worker gives each rate-limited task a `TokenBucket(rate, capacity=1)`
+/// (`Consumer.bucket_for_task`): one token at most, so after an idle spell one task starts at once and the
+/// next ones are spaced `1/rate` apart; `"10/s"` never runs 10 tasks in a burst. This limiter does the same,
+/// and hands out tokens in the order they were asked for (Celery's bucket is a FIFO of waiting requests):
+/// ``reserve(task:rate:)`` books the next free token and says how long to wait for it. Messages waiting for
+/// a token stay reserved (unacked), as in Celery.
 final class RateLimiter: Sendable {
     private struct Bucket {
         var rate: Double
-        var capacity: Double
-        var tokens: Double
-        var updated: ContinuousClock.Instant
+        /// When the next token is free; a time in the past means one token is waiting (capacity 1).
+        var nextFree: ContinuousClock.Instant
     }
 
     private let buckets = Mutex<[String: Bucket]>([:])
@@ -17,37 +20,35 @@ final class RateLimiter: Sendable {
 
     init() {}
 
-    /// Takes a token for `task` at `rate` tokens per second, returning how long to wait first
-    /// (`.zero` when a token was available). Call again after waiting.
+    /// Books the next token for `task` at `rate` tokens per second and returns how long to wait for it
+    /// (`.zero` when one is free now). The token is taken: run the task after that wait, without asking again.
     func reserve(task: String, rate: Double) -> Duration {
-        let now = clock.now
+        reserve(task: task, rate: rate, now: clock.now)
+    }
+
+    /// ``reserve(task:rate:)`` at a given time (tests drive the clock).
+    func reserve(task: String, rate: Double, now: ContinuousClock.Instant) -> Duration {
+        guard rate > 0, rate.isFinite else { return .zero }
+        let interval = Duration.seconds(1 / rate)
         return buckets.withLock { buckets in
-            var bucket = buckets[task] ?? Bucket(rate: rate, capacity: max(1, rate), tokens: max(1, rate), updated: now)
+            var bucket = buckets[task] ?? Bucket(rate: rate, nextFree: now)
             if bucket.rate != rate {
+                // A new rate (remote control `rate_limit`): the next token comes no later than one new
+                // interval from now.
                 bucket.rate = rate
-                bucket.capacity = max(1, rate)
-                bucket.tokens = min(bucket.tokens, bucket.capacity)
+                bucket.nextFree = min(bucket.nextFree, now + interval)
             }
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(bucket.capacity, bucket.tokens + seconds * rate)
-            bucket.updated = now
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                buckets[task] = bucket
-                return .zero
-            }
+            // Capacity 1: time spent idle does not accumulate more than the one token.
+            let at = max(bucket.nextFree, now)
+            bucket.nextFree = at + interval
             buckets[task] = bucket
-            return .seconds((1 - bucket.tokens) / rate)
+            return at - now
         }
     }
 
-    /// Waits until a token for `task` is available and takes it.
+    /// Waits for the next token of `task` and takes it.
     func acquire(task: String, rate: Double) async throws {
-        while true {
-            let wait = reserve(task: task, rate: rate)
-            if wait == .zero { return }
-            try await Task.sleep(for: wait)
-        }
+        let wait = reserve(task: task, rate: rate)
+        if wait > .zero { try await Task.sleep(for: wait) }
     }
 }

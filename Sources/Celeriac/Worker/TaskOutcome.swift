@@ -55,8 +55,10 @@ enum TimeLimitRunner {
         let hardTimer = hard.map { seconds in
             Task {
                 try await Task.sleep(for: .seconds(seconds))
-                work.cancel()
+                // The outcome first: a body that honours the cancellation below must not win the race with
+                // `.cancelled`, which the worker would take for a cold shutdown.
                 finish(.hardTimeLimit(seconds))
+                work.cancel()
             }
         }
         let result = await withTaskCancellationHandler {

@@ -6,15 +6,18 @@ extension Worker {
     /// Decides what to do with a received message: run it, hold it for its ETA or a rate-limit token,
     /// discard it (revoked, expired), or dead-letter it (malformed, unknown task).
     func accept(_ delivery: Delivery, timers: inout DiscardingTaskGroup) {
-        if delivery.envelope.count > app.configuration.maxMessageSize {
-            rejectBadMessage(delivery, reason: "message of \(delivery.envelope.count) bytes is over the \(app.configuration.maxMessageSize) byte limit", identity: nil)
+        let limit = app.configuration.maxMessageSize
+        if delivery.envelope.count > limit {
+            // Still read its id and name, so the log line, the FAILURE and the dead letter name the task.
+            let reason = "message of \(delivery.envelope.count) bytes is over the \(limit) byte limit (celeriac_max_message_size)"
+            rejectBadMessage(delivery, reason: reason, identity: MessageIdentity(peeking: delivery.envelope), failure: .limitExceeded(reason))
             return
         }
         let message: TaskMessage
         do {
             message = try TaskMessage(envelope: delivery.envelope, acceptContent: app.configuration.acceptedContentTypes)
         } catch {
-            rejectBadMessage(delivery, reason: "\(error)", identity: MessageIdentity(peeking: delivery.envelope))
+            rejectBadMessage(delivery, reason: "\(error)", identity: MessageIdentity(peeking: delivery.envelope), failure: .classifying(error, envelope: delivery.envelope))
             return
         }
         guard let task = app.registry.task(named: message.headers.task) else {
@@ -35,10 +38,16 @@ extension Worker {
 
     /// Sends a reserved message to the runners, after a rate-limit token when the task has a limit.
     func schedule(_ item: Reserved, timers: inout DiscardingTaskGroup) {
-        if let rate = rateLimit(of: item.task), rateLimiter.reserve(task: item.task.name, rate: rate) != .zero {
+        if let rate = rateLimit(of: item.task) {
+            // The token is booked now, so messages get theirs in the order they came (Celery's FIFO bucket).
+            let wait = rateLimiter.reserve(task: item.task.name, rate: rate)
+            guard wait > .zero else {
+                enqueue(item)
+                return
+            }
             timers.addTask {
                 do {
-                    try await self.rateLimiter.acquire(task: item.task.name, rate: rate)
+                    try await Task.sleep(for: wait)
                 } catch {
                     self.metrics.forget(item.delivery.tag, worker: self.configuration.hostname)
                     await self.giveBack([item.delivery])

@@ -3,15 +3,14 @@ import Foundation
 import Logging
 
 extension Worker {
-    /// Handles a message that is not a valid task message: logged, FAILURE stored when the id is known,
+    /// Handles a message that is not a valid task message: logged, `failure` stored when the id is known,
     /// dead-lettered, removed from the queue.
-    func rejectBadMessage(_ delivery: Delivery, reason: String, identity: MessageIdentity?) {
-        logger.error("Received invalid task message; moved to dead letters", metadata: .delivery(delivery, taskID: identity?.taskID, taskName: identity?.taskName).merging([LogKeys.error: "\(reason)"]) { $1 })
+    func rejectBadMessage(_ delivery: Delivery, reason: String, identity: MessageIdentity?, failure: TaskError) {
+        logger.error("Received invalid task message; moved to dead letters", metadata: .delivery(delivery, taskID: identity?.taskID, taskName: identity?.taskName).merging([LogKeys.error: "\(failure.excType): \(reason)"]) { $1 })
         Task {
             // Unstructured so the consumer loop keeps taking messages while this is stored.
             if let id = identity?.taskID {
-                let error = TaskError(excType: "ContentDisallowed", excModule: "kombu.exceptions", excMessage: [.string(reason)])
-                await self.storeFailure(taskID: id, error: error)
+                await self.storeFailure(taskID: id, error: failure)
             }
             await self.deadLetter(delivery, reason: reason, taskID: identity?.taskID, taskName: identity?.taskName)
             self.finish(delivery)

@@ -37,8 +37,10 @@ extension Worker {
         var metadata = taskLogger.handler.metadata
         metadata[LogKeys.taskID] = "\(headers.id)"
         metadata[LogKeys.taskName] = "\(headers.task)"
+        metadata[LogKeys.queue] = "\(delivery.queue)"
+        metadata[LogKeys.messageID] = "\(delivery.tag)"
         taskLogger.handler.metadata = metadata
-        taskLogger.debug("Task started", metadata: [LogKeys.queue: "\(delivery.queue)"])
+        taskLogger.debug("Task started")
         events?.send(.taskStarted(id: headers.id))
 
         let context = TaskContext(
@@ -101,7 +103,7 @@ extension Worker {
             await recordFailure(taskError, traceback: taskError.traceback(taskName: headers.task), item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .hardTimeLimit(let seconds):
             taskLogger.error("Hard time limit exceeded; the task was abandoned", metadata: ["limit": "\(seconds)s"])
-            let taskError = TaskError(excType: "TimeLimitExceeded", excModule: "billiard.exceptions", excMessage: [.double(seconds)])
+            let taskError = TaskError.timeLimitExceeded(seconds: seconds)
             TaskTracing.record(span, state: "FAILURE", error: taskError)
             await recordFailure(taskError, traceback: nil, item: item, logger: taskLogger, ignoreResult: ignoreResult)
         case .cancelled where control.terminated.withLock({ $0.remove(headers.id) != nil }):

@@ -153,11 +153,11 @@ public final class Worker: Service, Sendable {
 
     /// Takes messages and runs them until shutdown, then waits for running tasks within the grace period.
     private func consumeAndRun() async {
-        await withTaskGroup(of: Bool.self) { runners in
+        await withTaskGroup(of: RunnerEnd.self) { runners in
             // The pool (Worker+Pool.swift): its size can change at run time (pool_grow/shrink, autoscale).
             runners.addTask {
                 await self.runPool()
-                return true
+                return .poolFinished
             }
             await withDiscardingTaskGroup { timers in
                 await consumeLoop(timers: &timers)
@@ -171,20 +171,47 @@ public final class Worker: Service, Sendable {
             }
             let grace = configuration.shutdownGracePeriod
             runners.addTask {
-                try? await Task.sleep(for: grace)
-                return false
+                do {
+                    try await Task.sleep(for: grace)
+                    return .graceExpired
+                } catch {
+                    return .graceInterrupted
+                }
             }
+            // Say why running tasks are cut off: the worker's own cancellation (cold shutdown, the second
+            // signal) or the grace period running out; nothing when they all finished in time.
+            var coldLogged = false
+            func logColdShutdown() {
+                guard !coldLogged, Task.isCancelled else { return }
+                coldLogged = true
+                logger.warning("cold shutdown: cancelling running tasks")
+            }
+            logColdShutdown()
             var finished = false
-            while let result = await runners.next() {
-                if result {
+            while let end = await runners.next() {
+                logColdShutdown()
+                switch end {
+                case .poolFinished:
                     finished = true
                     runners.cancelAll()
-                } else if !finished {
-                    logger.warning("grace period over: cancelling running tasks (cold shutdown)")
+                case .graceExpired where !finished && !coldLogged:
+                    logger.warning("grace period over: cancelling running tasks", metadata: ["grace_period": "\(grace)", "running": "\(counts.active)"])
+                    runners.cancelAll()
+                case .graceExpired, .graceInterrupted:
                     runners.cancelAll()
                 }
             }
         }
+    }
+
+    /// How a child of ``consumeAndRun()``'s shutdown wait ended.
+    private enum RunnerEnd: Sendable {
+        /// The pool ended: every running task is done.
+        case poolFinished
+        /// The grace period passed with tasks still running.
+        case graceExpired
+        /// The grace period's wait was cut short (the pool finished first, or the worker was cancelled).
+        case graceInterrupted
     }
 
     /// Receives messages while the prefetch window has room.

@@ -43,6 +43,34 @@ struct WorkerRetryTests {
         #expect(h.broker.ackOrder == [result.id, result.id])
     }
 
+    /// `self.retry()` with no countdown waits the task's `default_retry_delay`: its own, or Celery's 180 s
+    /// default.
+    @Test(arguments: [(Double?.some(30), 30.0), (nil, 180.0)])
+    func retryWithoutCountdownUsesTheDefaultRetryDelay(_ taskDelay: Double?, expected: Double) async throws {
+        let h = WorkerHarness()
+        let options = taskDelay.map { TaskOptions(defaultRetryDelay: $0) } ?? TaskOptions()
+        #expect(options.defaultRetryDelay == expected)
+        h.app.registry.register(name: "tests.later", options: options) { _, _, context in
+            try context.retry()
+        }
+        let result = try await h.app.send(name: "tests.later")
+        let sentAt = Date()
+        try await h.withWorker { _ in
+            #expect(await eventually { h.backend.history(of: result.id).contains(.retry) })
+            #expect(await eventually { h.broker.published.filter { $0.taskID == result.id }.count == 2 })
+        }
+        let messages = try h.publishedMessages(of: result.id)
+        try #require(messages.count == 2)
+        #expect(messages[1].headers.retries == 1)
+        let eta = try #require(messages[1].headers.eta.flatMap(CeleryTimestamp.parse))
+        let delay = eta.timeIntervalSince(sentAt)
+        #expect(delay > expected - 1 && delay < expected + 10, "retry ETA \(delay) s after sending; expected about \(expected) s")
+        let retryMeta = try #require(h.backend.metas(of: result.id).first { $0.status == .retry })
+        #expect(TaskError.stored(in: retryMeta)?.excMessage == [.string("Retry in \(Int(expected))s")])
+        // Held for its ETA, not run again: given back at shutdown.
+        #expect(h.backend.history(of: result.id) == [.retry])
+    }
+
     @Test func maxRetriesExceededFailsWithMaxRetriesExceededError() async throws {
         let h = WorkerHarness()
         let runs = Probe<Int>()

@@ -50,9 +50,10 @@ struct WorkerHarness {
     /// Runs a worker in a `ServiceGroup` while `body` runs, then shuts it down gracefully and waits for it
     /// (swift-jobs' `TestUtils` pattern).
     func withWorker<T>(
-        _ configuration: Worker.Configuration = WorkerHarness.configuration(), _ body: (Worker) async throws -> T
+        _ configuration: Worker.Configuration = WorkerHarness.configuration(), logger: Logger = .quiet,
+        _ body: (Worker) async throws -> T
     ) async throws -> T {
-        let worker = Worker(app: app, configuration: configuration, logger: .quiet)
+        let worker = Worker(app: app, configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [worker], logger: .quiet)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
