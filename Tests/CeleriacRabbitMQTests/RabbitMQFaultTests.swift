@@ -256,7 +256,9 @@ struct RabbitMQFaultTests {
         _ = try await app.send(name: "tasks.add", args: [1, 1], options: options)
         let after = try await app.send(name: "tasks.add", args: [2, 2], options: CallOptions(queue: queue))
         #expect(try await after.get(timeout: .seconds(30)) == .int(4))
-        #expect(try await backend.meta(for: revokedID)?.status == .revoked)
+        // revoke stores nothing itself: REVOKED comes from the worker that discarded the message.
+        let discarded = await #expect(throws: TaskFailedError.self) { try await app.asyncResult(id: revokedID).get(timeout: .seconds(30)) }
+        #expect(discarded?.state == .revoked)
         await worker.stop()
         #expect(!worker.log.contains("celery.task.id=\(revokedID) [Celeriac] Task succeeded"))
         await broker.close()

@@ -66,7 +66,9 @@ public struct AsyncResult<Output: Decodable & Sendable>: Sendable {
         try await app.requireBackend().forget(taskID: id)
     }
 
-    /// Revokes the task: workers will not run it (Celery's `revoke()`).
+    /// Revokes the task: workers will not run it (Celery's `revoke()`); see ``CeleriacApp/revoke(taskID:)``.
+    /// Nothing is written to the result backend by the caller: the state becomes REVOKED when a worker
+    /// discards the task, and a task already running is not stopped.
     public func revoke() async throws {
         try await app.revoke(taskID: id)
     }

@@ -78,23 +78,24 @@ public final class CeleriacApp: Sendable {
         AsyncResult(id: id, app: self)
     }
 
-    /// Revokes a task: workers discard it when they receive it or when its ETA comes. A stored state that is
-    /// not final becomes REVOKED at once, as Celery's `revoke` does.
+    /// Revokes a task (Celery's `revoke` without `terminate`): the id is recorded in the broker's revoked set,
+    /// and every worker discards the task when it receives it, when its ETA comes, or just before it runs,
+    /// storing REVOKED (`TaskRevokedError('revoked')`) then.
+    ///
+    /// As in Celery, the caller writes nothing to the result backend: a task that is already running (which
+    /// reads PENDING while `track_started` is off) is not stopped and keeps its own result, and a waiting
+    /// `get` returns when a worker has discarded the task.
+    /// - Throws: ``CeleriacError`` when the broker cannot record revoked tasks or fails.
     public func revoke(taskID: String) async throws {
         guard let store = broker as? any RevocationStore else {
-            throw CeleriacError(.brokerFailure, "this broker cannot record revoked tasks")
+            throw CeleriacError(.brokerFailure, "this broker cannot record revoked tasks", taskID: taskID)
         }
         try await store.revoke([taskID])
-        if let backend {
-            let current = try await backend.meta(for: taskID)
-            if current == nil || [.pending, .received, .retry, .rejected].contains(current?.status) {
-                try await backend.store(ResultMeta.revoked(taskID: taskID, reason: "revoked"))
-            }
-        }
     }
 
     /// Builds and publishes a message; returns the task id.
     func send(name: String, args: [JSONValue], kwargs: JSONObject, options: CallOptions, explicitIgnoreResult: Bool) async throws -> String {
+        try validatePriority(name: name, options: options)
         let (message, queue) = makeMessage(name: name, args: args, kwargs: kwargs, options: options, explicitIgnoreResult: explicitIgnoreResult)
         try await publish(message, queue: queue, retry: options.retry, policy: options.retryPolicy)
         return message.headers.id
@@ -115,15 +116,30 @@ public final class CeleriacApp: Sendable {
                 try await broker.publish(envelope, queue: queue, priority: message.properties.priority)
                 return
             } catch {
-                guard retrying, attempt < policy.maxRetries else { throw error }
-                logger.warning("publish failed, retrying", metadata: ["celery.task.id": "\(message.headers.id)", "error": "\(error)"])
-                try await Task.sleep(for: .seconds(policy.interval(attempt: attempt)))
+                guard retrying else { throw error }
+                guard attempt < policy.maxRetries else {
+                    // kombu's retry_over_time re-raises after max_retries; say how hard we tried.
+                    throw CeleriacError(
+                        (error as? CeleriacError)?.code ?? .brokerFailure,
+                        "publishing failed after \(attempt + 1) attempt\(attempt == 0 ? "" : "s") (retry_policy max_retries \(policy.maxRetries))",
+                        taskID: message.headers.id, taskName: message.headers.task, queue: queue, underlying: error)
+                }
+                let wait = policy.interval(attempt: attempt)
+                logger.warning("publish failed, retrying", metadata: [
+                    "celery.task.id": "\(message.headers.id)", "error": "\(error)", "retry": "\(attempt + 1)/\(policy.maxRetries)", "wait": "\(wait)",
+                ])
+                if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
                 attempt += 1
             }
         }
     }
 
     /// Builds the protocol v2 message for a call, and the queue it goes to.
+    ///
+    /// The queue is the first of `queue`, `routingKey`, the task's queue, its route, `task_default_queue`; the
+    /// message's `delivery_info` is `{"exchange": "", "routing_key": <queue>}` as Celery writes it on the
+    /// default exchange (see docs/calling.md). A priority outside 0-9 is clamped here (messages built from
+    /// canvas signatures and by workers); ``send(name:args:kwargs:options:)``, `delay` and `applyAsync` refuse it.
     public func makeMessage(name: String, args: [JSONValue], kwargs: JSONObject, options: CallOptions, explicitIgnoreResult: Bool = true) -> (TaskMessage, queue: String) {
         let taskOptions = registry.task(named: name)?.options
         let route = configuration.route(for: name)

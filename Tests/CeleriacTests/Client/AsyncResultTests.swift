@@ -102,29 +102,31 @@ struct AsyncResultTests {
         #expect(try await app.asyncResult(id: "t").state() == .pending)
     }
 
-    @Test func revokeRecordsTheIDAndStoresRevokedForAPendingTask() async throws {
-        let backend = InMemoryResultBackend()
-        let (app, broker) = Self.app(backend: backend)
-        try await app.asyncResult(id: "p").revoke()
-        #expect(broker.revokedIDs == ["p"])
-        let meta = try #require(backend.current("p"))
-        #expect(meta.status == .revoked)
-        #expect(meta.result == .object(["exc_type": "TaskRevokedError", "exc_message": ["revoked"], "exc_module": "celery.exceptions"]))
-        #expect(meta.traceback == nil)
-        #expect(meta.dateDone != nil)
-    }
-
-    @Test func revokeLeavesRunningAndFinishedTasksAlone() async throws {
+    /// Celery's `AsyncResult.revoke()` (without terminate) only tells the workers; the caller stores nothing,
+    /// whatever the state (a running task reads PENDING while track_started is off).
+    @Test func revokeRecordsTheIDAndWritesNoResult() async throws {
         let backend = InMemoryResultBackend()
         let (app, broker) = Self.app(backend: backend)
         try await backend.store(ResultMeta(taskID: "done", status: .success, result: 1))
         try await backend.store(ResultMeta(taskID: "running", status: .started))
         try await backend.store(ResultMeta(taskID: "retrying", status: .retry))
+        try await app.asyncResult(id: "pending").revoke()
         for id in ["done", "running", "retrying"] { try await app.revoke(taskID: id) }
-        #expect(broker.revokedIDs == ["done", "running", "retrying"])
+        #expect(broker.revokedIDs == ["pending", "done", "running", "retrying"])
+        #expect(backend.current("pending") == nil)
+        #expect(backend.history(of: "pending").isEmpty)
+        #expect(try await app.asyncResult(id: "pending").state() == .pending)
         #expect(backend.history(of: "done") == [.success])
-        #expect(backend.refusedStores.isEmpty)
         #expect(backend.history(of: "running") == [.started])
-        #expect(backend.history(of: "retrying") == [.retry, .revoked])
+        #expect(backend.history(of: "retrying") == [.retry])
+        #expect(backend.refusedStores.isEmpty)
+    }
+
+    @Test func revokeWithoutARevokedSetIsAClearError() async throws {
+        let app = CeleriacApp(broker: FlakyBroker(failures: 0), backend: InMemoryResultBackend(), logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let error = await #expect(throws: CeleriacError.self) { try await app.asyncResult(id: "x").revoke() }
+        #expect(error?.code == .brokerFailure)
+        #expect(error?.message.contains("cannot record revoked tasks") == true)
+        #expect(error?.taskID == "x")
     }
 }

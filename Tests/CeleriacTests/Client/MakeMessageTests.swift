@@ -135,13 +135,85 @@ struct MakeMessageTests {
         #expect(message.headers.expires != nil)
     }
 
-    @Test(arguments: [(15, 9), (-3, 0), (4, 4), (9, 9), (0, 0)])
-    func priorityIsClamped(given: Int, expected: Int) async throws {
+    @Test(arguments: [4, 9, 0])
+    func priorityInRangeIsSent(priority: Int) async throws {
         let (app, broker) = Self.app()
-        try await app.applyAsync(Self.add, Add(x: 1, y: 1), options: CallOptions(priority: given))
+        try await app.applyAsync(Self.add, Add(x: 1, y: 1), options: CallOptions(priority: priority))
         let (message, _, _) = try Self.sent(broker)
-        #expect(message.properties.priority == expected)
-        #expect(broker.published.last?.priority == expected)
+        #expect(message.properties.priority == priority)
+        #expect(broker.published.last?.priority == priority)
+    }
+
+    @Test(arguments: [15, 10, -1, -3])
+    func priorityOutOfRangeIsAClearErrorAndNothingIsSent(priority: Int) async throws {
+        let (app, broker) = Self.app()
+        var options = CallOptions(priority: priority)
+        options.taskID = "bad-priority"
+        let typed = await #expect(throws: CeleriacError.self) { try await app.applyAsync(Self.add, Add(x: 1, y: 1), options: options) }
+        #expect(typed?.code == .badArguments)
+        #expect(typed?.message.contains("the call's priority is \(priority)") == true, "\(String(describing: typed))")
+        #expect(typed?.message.contains("from 0 to 9") == true)
+        #expect(typed?.taskName == "tests.add")
+        #expect(typed?.taskID == "bad-priority")
+        let byName = await #expect(throws: CeleriacError.self) { try await app.send(name: "py.only", options: CallOptions(priority: priority)) }
+        #expect(byName?.code == .badArguments)
+        try await app.delay(Self.add, Add(x: 1, y: 1))
+        #expect(broker.published.count == 1, "only the valid delay() was sent")
+    }
+
+    @Test func taskOptionPriorityOutOfRangeIsRefusedToo() async throws {
+        let (app, broker) = Self.app()
+        app.registry.register(name: "loud", options: TaskOptions(priority: 12)) { _, _, _ in .null }
+        let error = await #expect(throws: CeleriacError.self) { try await app.send(name: "loud") }
+        #expect(error?.message.contains("TaskOptions.priority is 12") == true, "\(String(describing: error))")
+        #expect(broker.published.isEmpty)
+        // A valid per-call priority overrides the task's.
+        try await app.send(name: "loud", options: CallOptions(priority: 3))
+        #expect(broker.published.last?.priority == 3)
+    }
+
+    /// Messages built from canvas signatures (possibly from Python, where a priority may be up to 255 on
+    /// RabbitMQ) and by workers are not refused: ``CeleriacApp/makeMessage`` clamps.
+    @Test func makeMessageClampsForSignatures() {
+        let (app, _) = Self.app()
+        #expect(app.makeMessage(name: "t", args: [], kwargs: [:], options: CallOptions(priority: 255)).0.properties.priority == 9)
+        #expect(app.makeMessage(name: "t", args: [], kwargs: [:], options: CallOptions(priority: -2)).0.properties.priority == 0)
+    }
+
+    /// The raw `delivery_info` of the last published envelope.
+    static func deliveryInfo(_ broker: InMemoryBroker) throws -> JSONValue? {
+        let published = try #require(broker.published.last)
+        return try JSONValue.parse(published.envelope).objectValue?["properties"]?.objectValue?["delivery_info"]
+    }
+
+    /// Celery 5.7 on the default (direct) exchange, captured with `before_task_publish` and the memory transport
+    /// (docs/calling.md, "Where a message goes"): `queue='qa'` sends `exchange='', routing_key='qa'`; with
+    /// `routing_key='rk'` too the key becomes the queue name again (`amqp.py:send_task_message` turns a call
+    /// without an exchange into the anonymous exchange, `routing_key = qname`), since on the anonymous exchange
+    /// the routing key is what names the queue, and Celery's worker re-sends retries to
+    /// `delivery_info['routing_key']`. Celeriac writes the same; a routing key alone names the queue.
+    @Test func routingKeyAndQueue() async throws {
+        let (app, broker) = Self.app()
+        try await app.delay(Self.add, Add(x: 1, y: 1))
+        #expect(try Self.sent(broker).queue == "celery")
+        #expect(try Self.deliveryInfo(broker) == .object(["exchange": "", "routing_key": "celery"]))
+
+        try await app.applyAsync(Self.add, Add(x: 1, y: 1), options: CallOptions(queue: "qa"))
+        #expect(try Self.sent(broker).queue == "qa")
+        #expect(try Self.sent(broker).0.properties.routingKey == "qa")
+        #expect(try Self.deliveryInfo(broker) == .object(["exchange": "", "routing_key": "qa"]))
+
+        try await app.applyAsync(Self.add, Add(x: 1, y: 1), options: CallOptions(routingKey: "rk"))
+        #expect(try Self.sent(broker).queue == "rk")
+        #expect(try Self.deliveryInfo(broker) == .object(["exchange": "", "routing_key": "rk"]))
+
+        try await app.applyAsync(Self.add, Add(x: 1, y: 1), options: CallOptions(queue: "qa", routingKey: "rk"))
+        #expect(try Self.sent(broker).queue == "qa")
+        #expect(try Self.deliveryInfo(broker) == .object(["exchange": "", "routing_key": "qa"]))
+
+        // From a signature's options (Celery's `routing_key`), the same rules.
+        let fromSignature = CallOptions(signatureOptions: ["routing_key": "rk"])
+        #expect(app.makeMessage(name: "t", args: [], kwargs: [:], options: fromSignature).queue == "rk")
     }
 
     @Test func routesFromConfiguration() async throws {
