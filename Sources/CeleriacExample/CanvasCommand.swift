@@ -38,7 +38,8 @@ struct CanvasCommand: AsyncParsableCommand {
         let connections = try await CeleriacConnections.open(config, logger: CommandLogging.logger(label: "celeriac.canvas", level: .error))
         let app = CeleriacApp(configuration: config, broker: connections.broker, backend: connections.backend, registry: ExampleTasks.registry())
         let add = ExampleTasks.add
-        let tsum = ExampleTasks.tsum
+        // Chord bodies use tasks.xsum, one of the example's eight tasks.
+        let xsum = ExampleTasks.xsum
         func report(_ id: String, _ value: () async throws -> JSONValue) async {
             print(id)
             guard !noWait else { return }
@@ -59,14 +60,14 @@ struct CanvasCommand: AsyncParsableCommand {
             try await result.save()
             await report(result.id) { .array(try await result.get(timeout: timeout)) }
         case "chord":
-            let result = try await app.apply(Chord(header: Group((1...5).map { add.s(.int($0), .int($0)) }), body: tsum.s()), options: options)
+            let result = try await app.apply(Chord(header: Group((1...5).map { add.s(.int($0), .int($0)) }), body: xsum.s()), options: options)
             await report(result.id) { try await result.get(timeout: timeout) }
         case "chord-fail":
             let header = [add.s(1, 1).signature, ExampleTasks.fail.s("boom").withID("chord-fail-member").signature]
-            let result = try await app.apply(Chord(header: header, body: tsum.s()), options: options)
+            let result = try await app.apply(Chord(header: header, body: xsum.s()), options: options)
             await report(result.id) { try await result.get(timeout: timeout) }
         case "chord-in-chain":
-            let chord = Chord(header: Group(add.s(1), add.s(2)), body: tsum.s())
+            let chord = Chord(header: Group(add.s(1), add.s(2)), body: xsum.s())
             let result = try await app.apply(add.s(1, 1) | chord | add.s(10), options: options)
             await report(result.id) { try await result.get(timeout: timeout) }
         case "group-of-chains":
@@ -74,7 +75,7 @@ struct CanvasCommand: AsyncParsableCommand {
             await report(result.id) { .array(try await result.get(timeout: timeout)) }
         case "chord-sleep":
             let header = Group((0..<16).map { _ in ExampleTasks.sleep.s(0.25) })
-            let result = try await app.apply(Chord(header: header, body: tsum.s()), options: options)
+            let result = try await app.apply(Chord(header: header, body: xsum.s()), options: options)
             await report(result.id) { try await result.get(timeout: timeout) }
         case "map":
             let result = try await app.apply(ExampleTasks.xsum.map([[1, 2], [3, 4, 5]]), options: options)

@@ -41,8 +41,6 @@ enum ExampleTasks {
     static let mul = TaskName<Pair, JSONValue>("tasks.mul")
     /// `tasks.xsum(numbers)` → their sum
     static let xsum = TaskName<Numbers, JSONValue>("tasks.xsum")
-    /// `tasks.tsum(numbers)` → their sum (the chord body of Celery's canvas docs)
-    static let tsum = TaskName<Numbers, JSONValue>("tasks.tsum")
     /// `tasks.echo(value)` → value
     static let echo = TaskName<Value, JSONValue>("tasks.echo")
     /// `tasks.noop()` → None
@@ -60,9 +58,6 @@ enum ExampleTasks {
         registry.register(add) { args, _ in try Arithmetic.apply(args.x, args.y, ints: { $0.addingReportingOverflow($1) }, doubles: +) }
         registry.register(mul) { args, _ in try Arithmetic.apply(args.x, args.y, ints: { $0.multipliedReportingOverflow(by: $1) }, doubles: *) }
         registry.register(xsum) { args, _ in
-            try args.numbers.reduce(JSONValue.int(0)) { try Arithmetic.apply($0, $1, ints: { $0.addingReportingOverflow($1) }, doubles: +) }
-        }
-        registry.register(tsum) { args, _ in
             try args.numbers.reduce(JSONValue.int(0)) { try Arithmetic.apply($0, $1, ints: { $0.addingReportingOverflow($1) }, doubles: +) }
         }
         registry.register(echo) { args, _ in args.value }

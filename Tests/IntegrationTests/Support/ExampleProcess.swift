@@ -14,36 +14,43 @@ struct IntegrationError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Where the built `celeriac-example` executable is.
+/// Where the built executables (`celeriac-example`, `celeriac`) are.
 enum ExampleBinary {
-    /// `$CELERIAC_EXAMPLE_BIN`, else `.build/debug/celeriac-example` in the package that holds this file.
+    /// The example application, `celeriac-example`.
+    static let example = "celeriac-example"
+    /// The standalone command line, `celeriac`.
+    static let cli = "celeriac"
+
+    /// `$CELERIAC_EXAMPLE_BIN` (for `celeriac-example`) or `$CELERIAC_BIN` (for `celeriac`), else
+    /// `.build/debug/<product>` in the package that holds this file.
     /// - Throws: ``IntegrationError`` saying to run `swift build` when the binary is missing.
-    static func locate(filePath: String = #filePath) throws -> String {
+    static func locate(_ product: String = example, filePath: String = #filePath) throws -> String {
         let files = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["CELERIAC_EXAMPLE_BIN"], !path.isEmpty {
+        let variable = product == example ? "CELERIAC_EXAMPLE_BIN" : "CELERIAC_BIN"
+        if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty {
             guard files.isExecutableFile(atPath: path) else {
-                throw IntegrationError("CELERIAC_EXAMPLE_BIN=\(path) is not an executable file")
+                throw IntegrationError("\(variable)=\(path) is not an executable file")
             }
             return path
         }
         var directory = URL(fileURLWithPath: filePath).deletingLastPathComponent()
         while directory.path != "/" && !directory.path.isEmpty {
             if files.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-                let path = directory.appendingPathComponent(".build/debug/celeriac-example").path
+                let path = directory.appendingPathComponent(".build/debug/\(product)").path
                 guard files.isExecutableFile(atPath: path) else {
                     throw IntegrationError(
                         "\(path) is missing: the integration tests run the real executable, so run `swift build` "
-                            + "(or `swift build --build-tests`) before `swift test --skip-build`, or set CELERIAC_EXAMPLE_BIN")
+                            + "(or `swift build --build-tests`) before `swift test --skip-build`, or set \(variable)")
                 }
                 return path
             }
             directory = directory.deletingLastPathComponent()
         }
-        throw IntegrationError("no Package.swift above \(filePath): set CELERIAC_EXAMPLE_BIN to the celeriac-example executable")
+        throw IntegrationError("no Package.swift above \(filePath): set \(variable) to the \(product) executable")
     }
 }
 
-/// A running `celeriac-example` process whose standard output and error go to files in the sandbox
+/// A running `celeriac-example` (or `celeriac`) process whose standard output and error go to files in the sandbox
 /// (files, not pipes: a chatty worker can never block on a full pipe).
 final class ExampleProcess {
     /// How a process ended.
@@ -67,10 +74,10 @@ final class ExampleProcess {
     let stderrPath: String
     private let process: Process
 
-    /// Starts `celeriac-example arguments...` in `directory` with exactly `environment`.
+    /// Starts `<product> arguments...` (`celeriac-example` unless told) in `directory` with exactly `environment`.
     /// - Throws: ``IntegrationError`` when the binary is missing or does not start.
-    init(name: String, arguments: [String], environment: [String: String], directory: String) throws {
-        let binary = try ExampleBinary.locate()
+    init(name: String, arguments: [String], environment: [String: String], directory: String, product: String = ExampleBinary.example) throws {
+        let binary = try ExampleBinary.locate(product)
         let tag = "\(name)-\(UUID().uuidString.prefix(8).lowercased())"
         self.name = name
         self.arguments = arguments
@@ -168,6 +175,8 @@ final class ExampleProcess {
 /// What a one-shot command printed and how it ended.
 struct CommandOutput: CustomStringConvertible {
     var arguments: [String]
+    /// The executable that ran (`celeriac-example` or `celeriac`).
+    var product = ExampleBinary.example
     /// `nil` when it did not finish in time (it was killed).
     var exit: ExampleProcess.Exit?
     var stdout: String
@@ -181,6 +190,6 @@ struct CommandOutput: CustomStringConvertible {
     }
 
     var description: String {
-        "celeriac-example \(arguments.joined(separator: " ")) -> \(exit.map { "\($0)" } ?? "timed out")\nstdout:\n\(stdout)\nstderr:\n\(stderr)"
+        "\(product) \(arguments.joined(separator: " ")) -> \(exit.map { "\($0)" } ?? "timed out")\nstdout:\n\(stdout)\nstderr:\n\(stderr)"
     }
 }

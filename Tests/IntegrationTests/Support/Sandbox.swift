@@ -69,9 +69,10 @@ final class Sandbox {
         return environment
     }
 
-    /// Starts `celeriac-example arguments...`; it is killed at the end of the test if still running.
-    func start(_ name: String, _ arguments: [String], environment extra: [String: String] = [:]) throws -> ExampleProcess {
-        let process = try ExampleProcess(name: name, arguments: arguments, environment: environment(extra), directory: directory)
+    /// Starts `celeriac-example arguments...` (or another `product`, e.g. `celeriac`); it is killed at the end
+    /// of the test if still running.
+    func start(_ name: String, _ arguments: [String], environment extra: [String: String] = [:], product: String = ExampleBinary.example) throws -> ExampleProcess {
+        let process = try ExampleProcess(name: name, arguments: arguments, environment: environment(extra), directory: directory, product: product)
         processes.append(process)
         return process
     }
@@ -92,12 +93,15 @@ final class Sandbox {
         return worker
     }
 
-    /// Runs a one-shot command (`call`, `result`, `status`...) to its end, killing it after `timeout`.
-    func command(_ arguments: [String], environment extra: [String: String] = [:], timeout: Duration = .seconds(20)) async throws -> CommandOutput {
-        let process = try start(arguments.first ?? "command", arguments, environment: extra)
+    /// Runs a one-shot command (`call`, `result`, `status`...) of `celeriac-example` (or of `product`, e.g.
+    /// `celeriac`) to its end, killing it after `timeout`.
+    func command(
+        _ arguments: [String], environment extra: [String: String] = [:], timeout: Duration = .seconds(20), product: String = ExampleBinary.example
+    ) async throws -> CommandOutput {
+        let process = try start(arguments.first ?? "command", arguments, environment: extra, product: product)
         let exit = await process.waitForExit(timeout: timeout)
         process.stop()
-        return CommandOutput(arguments: arguments, exit: exit, stdout: process.standardOutput, stderr: process.standardError)
+        return CommandOutput(arguments: arguments, product: product, exit: exit, stdout: process.standardOutput, stderr: process.standardError)
     }
 
     /// Sends SIGTERM and waits for the worker to exit.

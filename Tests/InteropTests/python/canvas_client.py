@@ -3,7 +3,7 @@ prints the result id, then the outcome line (JSON of the value, "FAILURE <type> 
 
   canvas_client.py KIND [--queue Q] [--timeout N] [--no-wait]
       KIND: chain | group | chord | chord-fail | chord-in-chain | group-of-chains | chain-to-group | map
-            | starmap | chunks | chord-sleep (16 x sleep(0.25) then tsum: 4.0)
+            | starmap | chunks | chord-sleep (16 x sleep(0.25) then xsum: 4.0)
   canvas_client.py restore-group GID [--timeout N]   -> GroupResult.restore(GID).get()
   canvas_client.py taskset-meta GID                   -> the raw celery-taskset-meta-GID value (or "null")
   canvas_client.py chord-keys GID                     -> JSON list of the celery-taskset-meta-GID.* keys left
@@ -19,7 +19,7 @@ from celery import chain, chord, group
 from celery.result import GroupResult
 
 from client import _outcome
-from interop_tasks import add, app, fail, sleep, tsum, xsum
+from interop_tasks import add, app, fail, sleep, xsum
 
 
 def build(kind):
@@ -28,17 +28,17 @@ def build(kind):
     if kind == "group":
         return group(add.s(i, i) for i in range(5))
     if kind == "chord":
-        return chord([add.s(i, i) for i in range(1, 6)], tsum.s())
+        return chord([add.s(i, i) for i in range(1, 6)], xsum.s())
     if kind == "chord-fail":
-        return chord([add.s(1, 1), fail.s("boom").set(task_id="py-fail-member")], tsum.s())
+        return chord([add.s(1, 1), fail.s("boom").set(task_id="py-fail-member")], xsum.s())
     if kind == "chord-in-chain":
-        return chain(add.s(1, 1), chord([add.s(1), add.s(2)], tsum.s()), add.s(10))
+        return chain(add.s(1, 1), chord([add.s(1), add.s(2)], xsum.s()), add.s(10))
     if kind == "group-of-chains":
         return group(chain(add.s(1, 1), add.s(2)), chain(add.s(3, 3), add.s(4)))
     if kind == "chain-to-group":
         return chain(add.s(1, 1), group(add.s(1), add.s(2)))
     if kind == "chord-sleep":
-        return chord([sleep.s(0.25) for _ in range(16)], tsum.s())
+        return chord([sleep.s(0.25) for _ in range(16)], xsum.s())
     if kind == "map":
         return xsum.map([[1, 2], [3, 4, 5]])
     if kind == "starmap":

@@ -48,11 +48,6 @@ def xsum(numbers):
     return sum(numbers)
 
 
-@app.task(name="tasks.tsum")
-def tsum(numbers):
-    return sum(numbers)
-
-
 @app.task(name="tasks.echo")
 def echo(value):
     return value
