@@ -59,7 +59,7 @@ extension MultiProcessTests {
             let badEnvironment = try await sandbox.command(["status"], environment: ["CELERY_BROKER_URL": "bogus://x"])
             #expect(!badEnvironment.succeeded && badEnvironment.stderr.contains("CELERY_BROKER_URL"), "the error should name the variable\n\(badEnvironment)")
 
-            // revoke a countdown task: the worker holds it until its ETA, then discards it.
+            // revoke a countdown task: the worker learns of it from the revoked set and discards it at once, storing REVOKED.
             let later = try await sandbox.command(["call", "tasks.add", "-a", "[1, 1]", "--countdown", "3", "--queue", queue])
             let laterID = try #require(later.lines.first, "\(later)")
             let revoke = try await sandbox.command(["revoke", laterID])

@@ -26,6 +26,8 @@ extension Worker {
         }
         logger.info("Task received", metadata: .delivery(delivery, taskID: message.headers.id, taskName: message.headers.task).merging(["args": "\(message.headers.argsrepr ?? "")"]) { $1 })
         events?.send(.taskReceived(message))
+        // Listed as held before the revoked check, so a revocation arriving now finds it either way.
+        control.held.withLock { $0[delivery.tag] = message }
         if discardIfRevokedOrExpired(delivery, message: message) { return }
         metrics.received(delivery.tag, task: message.headers.task, worker: configuration.hostname)
 
@@ -90,11 +92,8 @@ extension Worker {
         control.scheduled.withLock { $0[id] = (item.message, item.delivery) }
         timers.addTask {
             defer { self.control.scheduled.withLock { _ = $0.removeValue(forKey: id) } }
-            let wait = eta.timeIntervalSinceNow
-            var cancelled = false
-            if wait > 0 {
-                do { try await Task.sleep(for: .seconds(wait)) } catch { cancelled = true }
-            }
+            // Cut short by a revocation, which the revoked check below then discards at once.
+            let cancelled = !(await self.sleepUntilETA(eta.timeIntervalSinceNow, delivery: item.delivery, id: id))
             if outsideWindow {
                 self.etaHeld.wrappingSubtract(1, ordering: .relaxed)
                 self.window.take(1)

@@ -229,6 +229,9 @@ extension Worker {
 
     // MARK: Control
 
+    /// Celery's `revoke` command (`worker/control.py:_revoke`): the ids join the revoked set (and the broker's
+    /// shared one); REVOKED is stored at once for those not running here (``applyRevocation(_:includingUnheld:)``);
+    /// with `terminate`, the ones running here are cancelled and end REVOKED.
     private func revoke(_ arguments: JSONObject) async -> JSONValue {
         let ids = Self.idList(arguments["task_id"])
         guard !ids.isEmpty else { return .object(["error": "revoke needs a task_id"]) }
@@ -238,6 +241,9 @@ extension Worker {
                 logger.warning("remote control: recording the revocation failed", metadata: [LogKeys.error: "\(error)"])
             }
         }
+        // A task running here keeps its state: without track_started it reads PENDING, and REVOKED stored
+        // over it would be followed by its own SUCCESS.
+        await applyRevocation(ids, includingUnheld: true)
         var terminated: [String] = []
         if Self.truthy(arguments["terminate"]) {
             for id in ids {
@@ -245,13 +251,6 @@ extension Worker {
                 control.terminated.withLock { _ = $0.insert(id) }
                 active.cancel()
                 terminated.append(id)
-            }
-        }
-        // Celery writes REVOKED at once for tasks still PENDING (worker/control.py:_revoke).
-        if let backend = app.backend {
-            for id in ids where !terminated.contains(id) {
-                if let meta = try? await backend.meta(for: id), meta.status.isReady || meta.status == .started { continue }
-                try? await backend.store(ResultMeta.revoked(taskID: id, reason: "revoked"))
             }
         }
         let set = "{" + ids.map { "'\($0)'" }.joined(separator: ", ") + "}"

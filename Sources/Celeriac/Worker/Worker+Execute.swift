@@ -17,6 +17,15 @@ extension Worker {
         let message = item.message
         let task = item.task
         let headers = message.headers
+        // Listed as running before the revoked check: a revocation either is seen here (the task is discarded)
+        // or sees the run (and leaves its state to it), never neither (Celery's `active_requests`).
+        control.executing.withLock { $0[headers.id, default: 0] += 1 }
+        defer {
+            control.executing.withLock { executing in
+                let left = (executing[headers.id] ?? 1) - 1
+                executing[headers.id] = left > 0 ? left : nil
+            }
+        }
         if discardIfRevokedOrExpired(delivery, message: message) {
             TaskTracing.record(span, state: "REVOKED")
             return

@@ -7,6 +7,7 @@ extension Worker {
     func finish(_ delivery: Delivery) {
         let removed = heldTags.withLock { $0.remove(delivery.tag) != nil }
         guard removed else { return }
+        control.held.withLock { _ = $0.removeValue(forKey: delivery.tag) }
         acks.append(delivery.tag)
         window.release(1)
     }
@@ -15,6 +16,7 @@ extension Worker {
     func giveBack(_ deliveries: [Delivery]) async {
         let tags = heldTags.withLock { held in deliveries.compactMap { held.remove($0.tag) != nil ? $0.tag : nil } }
         guard !tags.isEmpty else { return }
+        control.held.withLock { held in for tag in tags { held.removeValue(forKey: tag) } }
         window.release(tags.count)
         await cleanup { try await self.app.broker.giveBack(tags) }
     }
@@ -96,19 +98,6 @@ extension Worker {
         }
     }
 
-    /// Reads revocations recorded since the last read.
-    func refreshRevoked() async {
-        guard let store = app.broker as? any RevocationStore else { return }
-        do {
-            let (ids, next) = try await store.revokedTaskIDs(after: revokedSequence.load(ordering: .relaxed))
-            revokedSequence.store(next, ordering: .relaxed)
-            guard !ids.isEmpty else { return }
-            revoked.withLock { set in for id in ids { set.insert(id) } }
-        } catch {
-            logger.error("reading revoked tasks failed", metadata: [LogKeys.error: "\(error)"])
-        }
-    }
-
     /// Deletes expired results at start and then hourly (Celery runs `celery.backend_cleanup` daily from beat;
     /// with the embedded backend the workers do it).
     func resultCleanupLoop() async {
@@ -122,10 +111,5 @@ extension Worker {
             }
             do { try await Task.sleep(for: .seconds(3600)) } catch { return }
         }
-    }
-
-    /// Marks task ids revoked in this worker only (the broker's store is the durable record).
-    public func markRevoked(_ ids: [String]) {
-        revoked.withLock { set in for id in ids { set.insert(id) } }
     }
 }

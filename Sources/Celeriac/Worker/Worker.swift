@@ -116,6 +116,7 @@ public final class Worker: Service, Sendable {
             tags.removeAll()
             return left
         }
+        control.held.withLock { $0.removeAll() }
         if !leftover.isEmpty {
             logger.info("giving back unfinished messages", metadata: ["count": "\(leftover.count)"])
             await cleanup { try await self.app.broker.giveBack(leftover) }

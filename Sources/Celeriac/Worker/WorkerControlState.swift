@@ -27,6 +27,16 @@ final class WorkerControlState: Sendable {
     let timeLimits = Mutex<[String: (soft: Double?, hard: Double?)]>([:])
     /// Ids revoked with `terminate`: their cancellation ends in REVOKED, not a cold-shutdown give-back.
     let terminated = Mutex<Set<String>>([])
+    /// Messages this worker accepted and holds, by delivery tag, until acked or given back (held for an ETA
+    /// or a rate-limit token, prefetched in the ready queue, or running acks-late): a revocation marks these
+    /// REVOKED at once, as Celery's `_revoke` does for the requests it holds.
+    let held = Mutex<[DeliveryTag: TaskMessage]>([:])
+    /// Task ids whose run has begun (Celery's `active_requests`), with how many runs of each: a revocation
+    /// leaves their state to the run. Counted, since a redelivered duplicate may run beside the first.
+    let executing = Mutex<[String: Int]>([:])
+    /// The ETA timers of held messages, by delivery tag: waking one makes a revoked message be discarded at
+    /// once instead of when its ETA comes.
+    let etaWakers = Mutex<[DeliveryTag: (id: String, wake: @Sendable () -> Void)]>([:])
     /// The queues consumed now (`add_consumer`, `cancel_consumer`).
     let queues: Mutex<[String]>
     /// The pool's size now and its autoscale range (`pool_grow`, `pool_shrink`, `autoscale`).

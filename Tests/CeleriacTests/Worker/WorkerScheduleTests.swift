@@ -137,7 +137,7 @@ struct WorkerScheduleTests {
         #expect(h.backend.current(result.id)?.result == Self.revokedRevoked)
     }
 
-    @Test func revokedWhileHeldForItsETAIsDiscardedWhenTheETAComes() async throws {
+    @Test func revokedWhileHeldForItsETAIsDiscardedWithoutWaitingForIt() async throws {
         let h = WorkerHarness()
         let ran = Probe<String>()
         h.app.registry.register(name: "tests.body") { _, _, context in
