@@ -70,6 +70,8 @@ private struct JSONByteParser {
     var depth = 0
     /// Scratch space for strings with escapes, reused across strings.
     var scratch: [UInt8] = []
+    /// ``JSONObjectBuilder/signature(_:)`` of the string ``parseString()`` returned last, from its bytes.
+    var lastStringSignature: UInt64 = 0
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -137,13 +139,14 @@ private struct JSONByteParser {
     mutating func parseArray() throws(JSONParseError) -> JSONValue {
         try enter()
         index += 1  // [
-        var elements: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(4)  // as for objects: one allocation for short lists
         while true {
             skipWhitespace()
             elements.append(try parseValue())
@@ -163,13 +166,14 @@ private struct JSONByteParser {
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         index += 1  // {
-        var pairs: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
             return .object(JSONObject())
         }
+        // Room for a few keys at once: growing one by one costs an allocation at 1, 2 and 4 keys.
+        var builder = JSONObjectBuilder(capacity: 4)
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
@@ -177,6 +181,7 @@ private struct JSONByteParser {
                 throw error("unexpected \(describe(bytes[index])) in an object, expected a string key")
             }
             let key = try parseString()
+            let signature = lastStringSignature
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             guard bytes[index] == UInt8(ascii: ":") else {
@@ -185,7 +190,7 @@ private struct JSONByteParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            pairs.append((key, value))
+            builder.append(key, value, signature: signature)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             switch bytes[index] {
@@ -193,7 +198,7 @@ private struct JSONByteParser {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
-                return .object(JSONObject(pairs))
+                return .object(builder.object)
             default: throw error("unexpected \(describe(bytes[index])) in an object, expected ',' or '}'")
             }
         }
@@ -205,15 +210,18 @@ private struct JSONByteParser {
         index += 1  // "
         let contentStart = index
         // Fast path: no escapes.
+        var high: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[contentStart..<index])
                 index += 1
-                return try makeString(slice, at: contentStart)
+                lastStringSignature = JSONObjectBuilder.signature(utf8: slice)
+                return try makeString(slice, ascii: high < 0x80, at: contentStart)
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character \(describe(byte)) in a string") }
+            high |= byte
             index += 1
         }
         guard index < bytes.count else { throw error("unterminated string", at: start) }
@@ -225,7 +233,10 @@ private struct JSONByteParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return try scratch.withUnsafeBufferPointer { buffer in makeStringResult(buffer, at: contentStart) }.get()
+                return try scratch.withUnsafeBufferPointer { buffer in
+                    lastStringSignature = JSONObjectBuilder.signature(utf8: buffer)
+                    return makeStringResult(buffer, at: contentStart)
+                }.get()
             case UInt8(ascii: "\\"):
                 try parseEscape()
             case 0..<0x20:
@@ -247,11 +258,14 @@ private struct JSONByteParser {
     }
 
     func makeString(_ buffer: UnsafeBufferPointer<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        var ascii = true
-        for byte in buffer where byte >= 0x80 {
-            ascii = false
-            break
-        }
+        var high: UInt8 = 0
+        for byte in buffer { high |= byte }
+        return try makeString(buffer, ascii: high < 0x80, at: offset)
+    }
+
+    /// A string from bytes known to be ASCII or not; non-ASCII bytes must be valid UTF-8.
+    @inline(__always)
+    func makeString(_ buffer: UnsafeBufferPointer<UInt8>, ascii: Bool, at offset: Int) throws(JSONParseError) -> String {
         if ascii { return String(decoding: buffer, as: UTF8.self) }
         guard let string = String(validating: buffer, as: UTF8.self) else {
             throw error("invalid UTF-8 in a string", at: offset)

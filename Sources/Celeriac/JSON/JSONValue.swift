@@ -27,23 +27,18 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// Creates an object from ordered pairs; a later duplicate key replaces an earlier one's value.
     public init(_ pairs: [(String, JSONValue)] = []) {
-        self.pairs = []
-        self.pairs.reserveCapacity(pairs.count)
-        if pairs.count <= 8 {
-            for (key, value) in pairs { self[key] = value }
+        if pairs.isEmpty {
+            self.pairs = []
             return
         }
-        // Linear for large objects: an index of where each key went.
-        var positions: [String: Int] = [:]
-        positions.reserveCapacity(pairs.count)
-        for (key, value) in pairs {
-            if let index = positions[key] {
-                self.pairs[index].value = value
-            } else {
-                positions[key] = self.pairs.count
-                self.pairs.append((key, value))
-            }
-        }
+        var builder = JSONObjectBuilder(capacity: pairs.count)
+        for (key, value) in pairs { builder.append(key, value) }
+        self.pairs = builder.pairs
+    }
+
+    /// Takes pairs whose keys are known to be distinct (as ``JSONObjectBuilder`` makes them), without a copy.
+    init(distinctPairs pairs: [(key: String, value: JSONValue)]) {
+        self.pairs = pairs
     }
 
     /// Creates an object from a literal, keeping the literal's order.

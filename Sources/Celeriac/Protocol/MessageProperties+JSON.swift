@@ -1,9 +1,9 @@
 extension MessageProperties {
     /// The property names ``MessageProperties`` has fields for; others go to ``extra``.
-    static let knownKeys: Set<String> = [
+    static let knownKeys = WireKeyTable([
         "correlation_id", "reply_to", "delivery_mode", "expiration", "delivery_info", "priority", "body_encoding",
         "delivery_tag",
-    ]
+    ])
 
     /// Reads kombu message properties from their JSON object (a kombu envelope's `properties`).
     ///
@@ -16,7 +16,7 @@ extension MessageProperties {
     ///   wrong JSON type.
     public init(jsonObject: JSONObject) throws(CeleriacError) {
         self.init()
-        let fields = WireFields(object: jsonObject, kind: "property")
+        let fields = WireFields(object: jsonObject, kind: "property", known: Self.knownKeys)
         correlationID = try fields.string("correlation_id")
         replyTo = try fields.string("reply_to")
         deliveryMode = try fields.int("delivery_mode") ?? 2
@@ -30,12 +30,12 @@ extension MessageProperties {
         priority = try fields.int("priority") ?? 0
         bodyEncoding = try fields.string("body_encoding") ?? "base64"
         deliveryTag = try Self.text(fields, "delivery_tag")
-        extra = fields.extra(excluding: Self.knownKeys)
+        extra = fields.unknown
     }
 
     /// A string property that some producers send as a number.
     private static func text(_ fields: WireFields, _ key: String) throws(CeleriacError) -> String? {
-        if case .int(let i)? = fields.object[key] { return String(i) }
+        if case .int(let i)? = fields[key] { return String(i) }
         return try fields.string(key)
     }
 

@@ -1,6 +1,6 @@
 extension TaskEmbed {
     /// The embed keys ``TaskEmbed`` has fields for; others go to ``extra``.
-    static let knownKeys: Set<String> = ["callbacks", "errbacks", "chain", "chord"]
+    static let knownKeys = WireKeyTable(["callbacks", "errbacks", "chain", "chord"])
 
     /// Reads the body's third element; `null` gives an empty embed.
     /// - Parameter json: the embed object, or null.
@@ -11,12 +11,12 @@ extension TaskEmbed {
         switch json {
         case .null: return
         case .object(let object):
-            let fields = WireFields(object: object, kind: "embed key")
+            let fields = WireFields(object: object, kind: "embed key", known: Self.knownKeys)
             callbacks = try fields.list("callbacks")
             errbacks = try fields.list("errbacks")
             chain = try fields.list("chain")
-            if let chord = object["chord"], chord != .null { self.chord = chord }
-            extra = fields.extra(excluding: Self.knownKeys)
+            if let chord = fields["chord"], chord != .null { self.chord = chord }
+            extra = fields.unknown
         default:
             throw WireFields.malformed("the body's third element (embed) must be an object or null, found \(WireFields.typeName(json))")
         }

@@ -1,10 +1,10 @@
 extension TaskHeaders {
     /// The header names ``TaskHeaders`` has fields for; others go to ``extra``.
-    static let knownKeys: Set<String> = [
+    static let knownKeys = WireKeyTable([
         "lang", "task", "id", "shadow", "eta", "expires", "group", "group_index", "retries", "timelimit", "root_id",
         "parent_id", "argsrepr", "kwargsrepr", "origin", "ignore_result", "replaced_task_nesting", "stamped_headers",
         "stamps", "redelivered",
-    ]
+    ])
 
     /// Reads protocol v2 headers from their JSON object (a kombu envelope's `headers`, or an AMQP header table).
     ///
@@ -14,10 +14,10 @@ extension TaskHeaders {
     /// - Throws: ``CeleriacError`` with code ``CeleriacError/Code/malformedMessage`` when `task` or `id` is missing
     ///   or a header has the wrong JSON type.
     public init(jsonObject: JSONObject) throws(CeleriacError) {
-        let fields = WireFields(object: jsonObject, kind: "header")
+        let fields = WireFields(object: jsonObject, kind: "header", known: Self.knownKeys)
         guard let task = try fields.string("task") else {
             throw CeleriacError(
-                .malformedMessage, "no 'task' header: this is not a Celery task message", taskID: jsonObject["id"]?.stringValue)
+                .malformedMessage, "no 'task' header: this is not a Celery task message", taskID: fields["id"]?.stringValue)
         }
         guard let id = try fields.string("id") else {
             throw CeleriacError(.malformedMessage, "no 'id' header", taskName: task)
@@ -31,7 +31,7 @@ extension TaskHeaders {
             group = try fields.string("group")
             groupIndex = try fields.int("group_index")
             retries = try fields.int("retries") ?? 0
-            (timeLimit, softTimeLimit) = try Self.timeLimits(jsonObject["timelimit"])
+            (timeLimit, softTimeLimit) = try Self.timeLimits(fields["timelimit"])
             rootID = try fields.string("root_id")
             parentID = try fields.string("parent_id")
             argsrepr = try fields.string("argsrepr")
@@ -39,10 +39,10 @@ extension TaskHeaders {
             origin = try fields.string("origin")
             ignoreResult = try fields.bool("ignore_result")
             replacedTaskNesting = try fields.int("replaced_task_nesting") ?? 0
-            stampedHeaders = jsonObject["stamped_headers"] ?? .null
+            stampedHeaders = fields["stamped_headers"] ?? .null
             stamps = try fields.object("stamps") ?? [:]
             redelivered = try fields.bool("redelivered")
-            extra = fields.extra(excluding: Self.knownKeys)
+            extra = fields.unknown
         } catch {
             var error = error
             error.taskID = id

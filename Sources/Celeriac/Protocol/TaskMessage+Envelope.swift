@@ -136,7 +136,7 @@ extension TaskMessage {
             throw error(.contentTypeRefused, "the message has no content type", headers: headers)
         }
         let type = normalizedContentType(contentType)
-        guard accept.contains(where: { normalizedContentType($0) == type }) else {
+        guard accept.contains(type) || accept.contains(where: { normalizedContentType($0) == type }) else {
             throw error(.contentTypeRefused, "refusing to deserialize untrusted content of type \(type)", headers: headers)
         }
         guard type == "application/json" else {
@@ -150,6 +150,7 @@ extension TaskMessage {
 
     /// A MIME type in lower case without parameters; Celery's short serializer names map to their MIME types.
     static func normalizedContentType(_ text: String) -> String {
+        if text == ContentType.json { return text }  // what every message carries
         var type = Substring(text)
         if let semicolon = type.firstIndex(of: ";") { type = type[..<semicolon] }
         let lowered = type.trimmingSpaces().lowercased()

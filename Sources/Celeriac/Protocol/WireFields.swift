@@ -5,6 +5,50 @@ struct WireFields {
     let object: JSONObject
     /// What the object is, for messages: `"header"`, `"property"`, `"embed key"`.
     let kind: String
+    /// The known keys, when the object was sorted in one pass by ``init(object:kind:known:)``.
+    private let table: WireKeyTable?
+    /// For each slot of ``table``, where its key is in ``object``'s pairs.
+    private let positions: WireSlotPositions
+    /// With a table: the pairs whose keys are not in it, in order.
+    let unknown: JSONObject
+
+    /// Reads `object` by key, each read a search of its pairs.
+    init(object: JSONObject, kind: String) {
+        self.object = object
+        self.kind = kind
+        table = nil
+        positions = WireSlotPositions()
+        unknown = [:]
+    }
+
+    /// Sorts `object`'s pairs in one pass into the keys of `table` (read by slot afterwards) and the
+    /// ``unknown`` rest.
+    init(object: JSONObject, kind: String, known table: WireKeyTable) {
+        self.object = object
+        self.kind = kind
+        self.table = table
+        var positions = WireSlotPositions()
+        var unknown: [(key: String, value: JSONValue)] = []
+        for (position, pair) in object.pairs.enumerated() {
+            if let slot = table.slot(of: pair.key) {
+                positions[slot] = position
+            } else {
+                unknown.append(pair)
+            }
+        }
+        self.positions = positions
+        // The object's keys are distinct, so its unknown pairs are too.
+        self.unknown = unknown.isEmpty ? [:] : JSONObject(distinctPairs: unknown)
+    }
+
+    /// The value of `key`, or nil when absent.
+    subscript(key: String) -> JSONValue? {
+        if let table, let slot = table.slot(of: key) {
+            guard let position = positions[slot] else { return nil }
+            return object.pairs[position].value
+        }
+        return object[key]
+    }
 
     static func typeName(_ value: JSONValue) -> String {
         switch value {
@@ -27,7 +71,7 @@ struct WireFields {
 
     /// A string, or nil when absent or null.
     func string(_ key: String) throws(CeleriacError) -> String? {
-        switch object[key] {
+        switch self[key] {
         case nil, .null?: return nil
         case .string(let s)?: return s
         case let other?: throw wrongType(key, expected: "a string or null", found: other)
@@ -36,7 +80,7 @@ struct WireFields {
 
     /// An integer (an integral float is accepted), or nil when absent or null.
     func int(_ key: String) throws(CeleriacError) -> Int? {
-        switch object[key] {
+        switch self[key] {
         case nil, .null?: return nil
         case .int(let i)?: return i
         case let .double(d)? where d.rounded() == d && abs(d) < 9.0e18: return Int(d)
@@ -46,7 +90,7 @@ struct WireFields {
 
     /// A boolean, or nil when absent or null.
     func bool(_ key: String) throws(CeleriacError) -> Bool? {
-        switch object[key] {
+        switch self[key] {
         case nil, .null?: return nil
         case .bool(let b)?: return b
         case let other?: throw wrongType(key, expected: "a boolean or null", found: other)
@@ -55,7 +99,7 @@ struct WireFields {
 
     /// A list, or nil when absent or null.
     func list(_ key: String) throws(CeleriacError) -> [JSONValue]? {
-        switch object[key] {
+        switch self[key] {
         case nil, .null?: return nil
         case .array(let a)?: return a
         case let other?: throw wrongType(key, expected: "a list or null", found: other)
@@ -64,18 +108,11 @@ struct WireFields {
 
     /// An object, or nil when absent or null.
     func object(_ key: String) throws(CeleriacError) -> JSONObject? {
-        switch object[key] {
+        switch self[key] {
         case nil, .null?: return nil
         case .object(let o)?: return o
         case let other?: throw wrongType(key, expected: "an object or null", found: other)
         }
-    }
-
-    /// The pairs whose keys are not in `known`, in order.
-    func extra(excluding known: Set<String>) -> JSONObject {
-        var pairs: [(String, JSONValue)] = []
-        for pair in object where !known.contains(pair.key) { pairs.append((pair.key, pair.value)) }
-        return pairs.isEmpty ? JSONObject() : JSONObject(pairs)
     }
 }
 
