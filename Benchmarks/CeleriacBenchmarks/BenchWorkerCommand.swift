@@ -39,6 +39,8 @@ struct BenchWorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = CommandLogging.logger(label: "celeriac.bench.worker", level: loglevel)
+        // As `celeriac worker` does.
+        MallocTuning.keepFreedMemory(environment: ProcessInfo.processInfo.environment)
         var config = CeleriacConfiguration()
         config.brokerURL = "sqlite:///" + db
         config.taskAcksLate = acksLate

@@ -56,6 +56,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     /// Runs the worker until a signal stops it.
     public func run() async throws {
         let logger = CommandLogging.logger(label: "celeriac.worker", level: loglevel)
+        MallocTuning.keepFreedMemory(environment: ProcessInfo.processInfo.environment)
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be between 0 and 65535")
         }
