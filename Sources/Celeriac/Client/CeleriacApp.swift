@@ -116,7 +116,7 @@ public final class CeleriacApp: Sendable {
                 try await broker.publish(envelope, queue: queue, priority: message.properties.priority)
                 return
             } catch {
-                guard retrying else { throw error }
+                guard retrying, Self.isRecoverablePublishFailure(error) else { throw error }
                 guard attempt < policy.maxRetries else {
                     // kombu's retry_over_time re-raises after max_retries; say how hard we tried.
                     throw CeleriacError(
@@ -132,6 +132,19 @@ public final class CeleriacApp: Sendable {
                 attempt += 1
             }
         }
+    }
+
+    /// Whether a failed publish is worth retrying. kombu retries its recoverable connection and channel errors;
+    /// here that is any broker or connection failure, but not an error a retry cannot fix: a refused
+    /// configuration, a bad or oversized message, a closed broker, a cancelled task.
+    static func isRecoverablePublishFailure(_ error: any Error) -> Bool {
+        if error is CancellationError { return false }
+        guard let error = error as? CeleriacError else { return true }
+        let permanent: Set<CeleriacError.Code> = [
+            .invalidConfiguration, .invalidURL, .closed, .messageTooLarge, .malformedMessage, .contentTypeRefused,
+            .badArguments, .unknownTask,
+        ]
+        return !permanent.contains(error.code)
     }
 
     /// Builds the protocol v2 message for a call, and the queue it goes to.

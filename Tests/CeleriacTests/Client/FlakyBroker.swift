@@ -12,9 +12,12 @@ final class FlakyBroker: Broker {
 
     let inner = InMemoryBroker()
     private let state: Mutex<(failuresLeft: Int, attempts: [ContinuousClock.Instant])>
+    /// What a failing publish throws instead of ``Refused``, if set.
+    private let failure: CeleriacError?
 
-    init(failures: Int) {
+    init(failures: Int, failingWith failure: CeleriacError? = nil) {
         state = Mutex((failures, []))
+        self.failure = failure
     }
 
     /// When each publish was tried, in order.
@@ -36,7 +39,10 @@ final class FlakyBroker: Broker {
             if state.failuresLeft != Int.max { state.failuresLeft -= 1 }
             return Refused(attempt: state.attempts.count)
         }
-        if let refused { throw refused }
+        if let refused {
+            if let failure { throw failure }
+            throw refused
+        }
         try await inner.publish(envelope, queue: queue, priority: priority)
     }
 

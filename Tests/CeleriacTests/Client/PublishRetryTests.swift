@@ -63,16 +63,29 @@ struct PublishRetryTests {
     }
 
     @Test func aCeleriacErrorFromTheBrokerKeepsItsCode() async throws {
-        let broker = FlakyBroker(failures: 0)
+        let broker = FlakyBroker(failures: .max, failingWith: CeleriacError(.brokerFailure, "connection reset"))
         let app = Self.app(broker)
-        await broker.close()
         let error = await #expect(throws: CeleriacError.self) {
             try await app.send(name: "t", options: CallOptions(retry: true, retryPolicy: PublishRetryPolicy(maxRetries: 1, intervalStart: 0, intervalStep: 0, intervalMax: 0)))
         }
         #expect(broker.attempts.count == 2)
-        #expect(error?.code == .closed, "\(String(describing: error))")
-        #expect((error?.underlying as? CeleriacError)?.code == .closed)
+        #expect(error?.code == .brokerFailure, "\(String(describing: error))")
+        #expect((error?.underlying as? CeleriacError)?.message == "connection reset")
         #expect(error?.message.contains("after 2 attempts") == true, "\(String(describing: error))")
+    }
+
+    /// kombu retries only recoverable connection and channel errors: a refused configuration, a closed broker
+    /// or a message too large fail at once, with the broker's own error.
+    @Test(arguments: [CeleriacError.Code.invalidConfiguration, .closed, .messageTooLarge, .badArguments])
+    func errorsThatARetryCannotFixAreNotRetried(code: CeleriacError.Code) async throws {
+        let broker = FlakyBroker(failures: .max, failingWith: CeleriacError(code, "refused for good"))
+        let app = Self.app(broker)
+        let error = await #expect(throws: CeleriacError.self) {
+            try await app.send(name: "t", options: CallOptions(retry: true, retryPolicy: PublishRetryPolicy(maxRetries: 3, intervalStart: 0, intervalStep: 0, intervalMax: 0)))
+        }
+        #expect(broker.attempts.count == 1)
+        #expect(error?.code == code)
+        #expect(error?.message == "refused for good")
     }
 
     @Test func retryFalsePublishesOnceAndThrowsTheBrokersError() async throws {
