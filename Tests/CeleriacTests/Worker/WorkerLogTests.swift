@@ -35,13 +35,7 @@ struct WorkerLogTests {
     @Test func coldShutdownSaysSoAndNotThatTheGracePeriodIsOver() async throws {
         let h = WorkerHarness()
         let logs = CapturedLogs()
-        let started = Probe<String>()
-        h.app.registry.register(name: "tests.long") { _, _, context in
-            started.append(context.id)
-            try await Task.sleep(for: .seconds(10))
-            return "done"
-        }
-        _ = try await h.app.send(name: "tests.long")
+        let started = try await Self.sendLongTask(h)
         // A long grace period that never runs out: the worker is cancelled (the second signal) instead.
         let worker = Worker(app: h.app, configuration: WorkerHarness.configuration(shutdownGracePeriod: .seconds(60)), logger: logs.logger())
         let run = Task { try await worker.run() }
@@ -56,13 +50,7 @@ struct WorkerLogTests {
     @Test func gracePeriodRunningOutSaysSo() async throws {
         let h = WorkerHarness()
         let logs = CapturedLogs()
-        let started = Probe<String>()
-        h.app.registry.register(name: "tests.long") { _, _, context in
-            started.append(context.id)
-            try await Task.sleep(for: .seconds(10))
-            return "done"
-        }
-        _ = try await h.app.send(name: "tests.long")
+        let started = try await Self.sendLongTask(h)
         let configuration = WorkerHarness.configuration(shutdownGracePeriod: .milliseconds(300))
         try await h.withWorker(configuration, logger: logs.logger()) { _ in
             #expect(await started.waitForCount(1))
@@ -84,5 +72,17 @@ struct WorkerLogTests {
         #expect(!logs.matching("worker stopped").isEmpty)
         #expect(logs.matching("grace period").isEmpty)
         #expect(logs.matching("cold shutdown: cancelling running tasks").isEmpty)
+    }
+
+    /// Registers `tests.long` (10 s, honours cancellation), sends it once, and returns a probe of its starts.
+    private static func sendLongTask(_ h: WorkerHarness) async throws -> Probe<String> {
+        let started = Probe<String>()
+        h.app.registry.register(name: "tests.long") { _, _, context in
+            started.append(context.id)
+            try await Task.sleep(for: .seconds(10))
+            return "done"
+        }
+        _ = try await h.app.send(name: "tests.long")
+        return started
     }
 }

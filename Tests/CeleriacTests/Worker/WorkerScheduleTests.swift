@@ -117,26 +117,6 @@ struct WorkerScheduleTests {
         #expect(Set(h.broker.waiting(in: "celery").compactMap(\.taskID)) == Set(ids))
     }
 
-    @Test func revokedBeforeTheWorkerSeesItNeverRuns() async throws {
-        let h = WorkerHarness()
-        let ran = Probe<String>()
-        h.app.registry.register(name: "tests.body") { _, _, context in
-            ran.append(context.id)
-            return .null
-        }
-        let result = try await h.app.send(name: "tests.body")
-        try await h.app.revoke(taskID: result.id)
-        // As in Celery, the caller stores nothing: the worker that discards the task stores REVOKED.
-        #expect(h.backend.current(result.id) == nil)
-        try await h.withWorker { _ in
-            #expect(await h.broker.waitUntilAcked(taskID: result.id))
-            try await h.fence()
-        }
-        #expect(ran.count == 0)
-        #expect(h.backend.history(of: result.id) == [.revoked])
-        #expect(h.backend.current(result.id)?.result == Self.revokedRevoked)
-    }
-
     @Test func revokedWhileHeldForItsETAIsDiscardedWithoutWaitingForIt() async throws {
         let h = WorkerHarness()
         let ran = Probe<String>()
