@@ -180,7 +180,7 @@ public actor Beat: Service {
         // Missed several ticks (downtime): run once, and count the next one from now, as Celery does.
         let keepsUp = entry.schedule.nextFire(after: due).map { $0 > current } ?? true
         let tick = Self.millis(due)
-        let claimed = BeatEntryState(tick: tick, lastRun: keepsUp ? tick : Self.millis(current), taskID: UUID().uuidString.lowercased(), sent: false)
+        let claimed = BeatEntryState(tick: tick, lastRun: keepsUp ? tick : Self.millis(current), taskID: RandomID.uuid4(), sent: false)
         guard try await claim(entry, expected: state.tick, claimed) else { return nil }
         if try await sendAndRecord(entry, state: claimed, resend: false) {
             states[entry.name]?.sent = true

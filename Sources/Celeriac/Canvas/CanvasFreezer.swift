@@ -80,5 +80,5 @@ enum CanvasFreezer {
         members.enumerated().map { $0.element.setting("group_index", .int($0.offset)) }
     }
 
-    private static func newID() -> String { UUID().uuidString.lowercased() }
+    private static func newID() -> String { RandomID.uuid4() }
 }

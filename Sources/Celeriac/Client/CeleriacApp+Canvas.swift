@@ -82,7 +82,7 @@ extension CeleriacApp {
         let members = try group.canvasTasks()
         var shared = group.options
         for (key, value) in options { shared[key] = value }
-        let groupID = group.id ?? options["task_id"]?.stringValue ?? UUID().uuidString.lowercased()
+        let groupID = group.id ?? options["task_id"]?.stringValue ?? RandomID.uuid4()
         shared["task_id"] = nil
         if shared["chain"]?.arrayValue?.isEmpty == true { shared["chain"] = nil }
         shared["group_id"] = .string(groupID)
@@ -102,7 +102,7 @@ extension CeleriacApp {
         var body = try chord.chordBody()
         var all = chord.options
         for (key, value) in options { all[key] = value }
-        let groupID = chord.chordHeaderID() ?? chord.id ?? UUID().uuidString.lowercased()
+        let groupID = chord.chordHeaderID() ?? chord.id ?? RandomID.uuid4()
         var headerOptions: JSONObject = [:]
         for (key, value) in all {
             switch key {
@@ -134,7 +134,7 @@ extension CeleriacApp {
     /// embed); returns its task id.
     func publishSignature(_ signature: Signature) async throws -> String {
         var callOptions = CallOptions(signatureOptions: signature.options)
-        callOptions.taskID = signature.id ?? UUID().uuidString.lowercased()
+        callOptions.taskID = signature.id ?? RandomID.uuid4()
         var (message, queue) = makeMessage(name: signature.task, args: signature.args, kwargs: signature.kwargs, options: callOptions, explicitIgnoreResult: true)
         // Celery sends the last step of a chain with `chain: []`.
         if let chain = signature.options["chain"]?.arrayValue { message.embed.chain = chain }

@@ -39,7 +39,7 @@ public final class CeleriacApp: Sendable {
         self.registry = registry
         self.logger = logger
         self.origin = "gen\(ProcessInfo.processInfo.processIdentifier)@\(ProcessInfo.processInfo.hostName)"
-        self.oid = UUID().uuidString.lowercased()
+        self.oid = RandomID.uuid4()
     }
 
     /// The result backend, or an error saying none is configured.
@@ -157,7 +157,7 @@ public final class CeleriacApp: Sendable {
         let taskOptions = registry.task(named: name)?.options
         let route = configuration.route(for: name)
         let queue = options.queue ?? options.routingKey ?? taskOptions?.queue ?? route?.queue ?? configuration.taskDefaultQueue
-        let id = options.taskID ?? UUID().uuidString.lowercased()
+        let id = options.taskID ?? RandomID.uuid4()
         let now = Date()
 
         var headers = TaskHeaders(task: name, id: id)
@@ -202,7 +202,7 @@ public final class CeleriacApp: Sendable {
         if let expirySeconds { properties.expiration = String(Int(max(0, expirySeconds) * 1000)) }
         properties.routingKey = queue
         properties.priority = min(9, max(0, options.priority ?? taskOptions?.priority ?? route?.priority ?? configuration.taskDefaultPriority ?? 0))
-        properties.deliveryTag = UUID().uuidString.lowercased()
+        properties.deliveryTag = RandomID.uuid4()
 
         let embed = TaskEmbed(
             callbacks: options.link.isEmpty ? nil : options.link.map { $0.json() },

@@ -46,8 +46,8 @@ public struct ControlClient: Sendable {
             try await transport.broadcastControl(ControlEnvelope.request(request, clock: 0, timeout: timeoutSeconds))
             return []
         }
-        let routingKey = UUID().uuidString.lowercased()
-        let ticket = UUID().uuidString.lowercased()
+        let routingKey = RandomID.uuid4()
+        let ticket = RandomID.uuid4()
         let request = ControlRequest(
             method: method, arguments: arguments, destination: destination, ticket: ticket,
             replyTo: (ControlEnvelope.replyExchange, routingKey))

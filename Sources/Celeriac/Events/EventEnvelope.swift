@@ -25,7 +25,7 @@ public enum EventEnvelope {
                 "delivery_info": .object(["exchange": .string(exchange), "routing_key": .string(routingKey)]),
                 "priority": 0,
                 "body_encoding": "base64",
-                "delivery_tag": .string(UUID().uuidString.lowercased()),
+                "delivery_tag": .string(RandomID.uuid4()),
             ]),
         ]
         return JSONValue.object(envelope).serializedBytes(.python)

@@ -166,7 +166,7 @@ extension Worker {
         next.headers.redelivered = nil
         let eta = retry.eta ?? Date().addingTimeInterval(retry.countdown ?? item.task.options.defaultRetryDelay)
         next.headers.eta = CeleryTimestamp.format(eta)
-        next.properties.deliveryTag = UUID().uuidString.lowercased()
+        next.properties.deliveryTag = RandomID.uuid4()
         next.properties.redelivered = nil
         next.properties.routingKey = item.delivery.queue
         do {

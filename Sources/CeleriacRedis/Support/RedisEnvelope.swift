@@ -83,7 +83,7 @@ enum RedisEnvelope {
     }
 
     /// A new delivery tag in kombu's form (a UUID4).
-    static func newTag() -> String { UUID().uuidString.lowercased() }
+    static func newTag() -> String { RandomID.uuid4() }
 
     /// Python's `json.dumps` of a string, for building JSON text by hand.
     static func jsonString(_ text: String) -> String { JSONValue.string(text).serialized(.python) }
