@@ -62,14 +62,7 @@ public struct TaskStatus: ResponseGenerator, Sendable, Hashable {
         if let groupID = meta.groupID { object["group_id"] = .string(groupID) }
         if let parentID = meta.parentID { object["parent_id"] = .string(parentID) }
         if !meta.children.isEmpty { object["children"] = .array(meta.children) }
-        if let extended = meta.extended {
-            object["name"] = extended.name.map(JSONValue.string) ?? .null
-            object["args"] = .array(extended.args)
-            object["kwargs"] = .object(extended.kwargs)
-            object["worker"] = extended.worker.map(JSONValue.string) ?? .null
-            object["retries"] = .int(extended.retries)
-            object["queue"] = extended.queue.map(JSONValue.string) ?? .null
-        }
+        meta.extended?.write(into: &object)
         return object
     }
 

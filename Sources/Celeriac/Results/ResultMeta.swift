@@ -40,6 +40,17 @@ public struct ResultMeta: Sendable, Hashable {
         /// stores it); not part of Celery's own result meta.
         public var periodicTaskName: String?
 
+        /// Adds Celery's extended keys (`name`, `args`, `kwargs`, `worker`, `retries`, `queue`) to `object`, in
+        /// Celery's order; `periodicTaskName` is not one of them.
+        public func write(into object: inout JSONObject) {
+            object["name"] = name.map(JSONValue.string) ?? .null
+            object["args"] = .array(args)
+            object["kwargs"] = .object(kwargs)
+            object["worker"] = worker.map(JSONValue.string) ?? .null
+            object["retries"] = .int(retries)
+            object["queue"] = queue.map(JSONValue.string) ?? .null
+        }
+
         /// Creates the extended fields.
         public init(
             name: String?, args: [JSONValue], kwargs: JSONObject, worker: String?, retries: Int, queue: String?,
@@ -83,14 +94,7 @@ public struct ResultMeta: Sendable, Hashable {
         ]
         if let groupID { object["group_id"] = .string(groupID) }
         if let parentID { object["parent_id"] = .string(parentID) }
-        if let extended {
-            object["name"] = extended.name.map(JSONValue.string) ?? .null
-            object["args"] = .array(extended.args)
-            object["kwargs"] = .object(extended.kwargs)
-            object["worker"] = extended.worker.map(JSONValue.string) ?? .null
-            object["retries"] = .int(extended.retries)
-            object["queue"] = extended.queue.map(JSONValue.string) ?? .null
-        }
+        extended?.write(into: &object)
         object["task_id"] = .string(taskID)
         return object
     }
