@@ -42,16 +42,21 @@ public enum TaskTracing {
         if isDisabled { return try await body(message) }
         let headers = message.headers
         return try await InstrumentationSystem.tracer.withAnySpan("\(headers.task) publish", ofKind: .producer) { span in
-            span.attributes["messaging.system"] = "celery"
-            span.attributes["messaging.operation.type"] = "publish"
-            span.attributes["messaging.destination.name"] = queue
-            span.attributes["messaging.message.id"] = headers.id
-            span.attributes["celery.action"] = "apply_async"
-            span.attributes["celery.task_name"] = headers.task
+            describe(span, operation: "publish", action: "apply_async", queue: queue, headers: headers)
             var traced = message
             InstrumentationSystem.instrument.inject(span.context, into: &traced.headers.extra, using: HeaderInjector())
             return try await body(traced)
         }
+    }
+
+    /// Sets the messaging attributes both spans carry (OpenTelemetry's messaging conventions, Celery's names).
+    private static func describe(_ span: any Span, operation: String, action: String, queue: String, headers: TaskHeaders) {
+        span.attributes["messaging.system"] = "celery"
+        span.attributes["messaging.operation.type"] = operation
+        span.attributes["messaging.destination.name"] = queue
+        span.attributes["messaging.message.id"] = headers.id
+        span.attributes["celery.action"] = action
+        span.attributes["celery.task_name"] = headers.task
     }
 
     /// The context a message's headers carry (empty when they carry none).
@@ -67,12 +72,7 @@ public enum TaskTracing {
         if isDisabled { return await body(nil) }
         let headers = message.headers
         return await InstrumentationSystem.tracer.withAnySpan("\(headers.task) process", context: context(of: message), ofKind: .consumer) { span in
-            span.attributes["messaging.system"] = "celery"
-            span.attributes["messaging.operation.type"] = "process"
-            span.attributes["messaging.destination.name"] = queue
-            span.attributes["messaging.message.id"] = headers.id
-            span.attributes["celery.action"] = "run"
-            span.attributes["celery.task_name"] = headers.task
+            describe(span, operation: "process", action: "run", queue: queue, headers: headers)
             span.attributes["celery.hostname"] = worker
             if headers.retries > 0 { span.attributes["celery.retries"] = headers.retries }
             return await body(span)
