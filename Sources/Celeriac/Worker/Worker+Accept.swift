@@ -27,7 +27,9 @@ extension Worker {
         logger.info("Task received", metadata: .delivery(delivery, taskID: message.headers.id, taskName: message.headers.task).merging(["args": "\(message.headers.argsrepr ?? "")"]) { $1 })
         events?.send(.taskReceived(message))
         // Listed as held before the revoked check, so a revocation arriving now finds it either way.
-        control.held.withLock { $0[delivery.tag] = message }
+        control.held.withLock { held in
+            if let index = held.index(forKey: delivery.tag) { held.values[index] = message }
+        }
         if discardIfRevokedOrExpired(delivery, message: message) { return }
         metrics.received(delivery.tag, task: message.headers.task, worker: configuration.hostname)
 

@@ -50,7 +50,7 @@ extension Worker {
         let woken = Set(wakers.map(\.id))
         let held = control.held.withLock { held in
             var found: [String: TaskMessage] = [:]
-            for message in held.values where wanted.contains(message.headers.id) { found[message.headers.id] = message }
+            for case let message? in held.values where wanted.contains(message.headers.id) { found[message.headers.id] = message }
             return found
         }
         guard let backend = app.backend else { return running }

@@ -5,18 +5,16 @@ import Logging
 extension Worker {
     /// Acknowledges a delivery: queued for the next ack batch, released from the prefetch window.
     func finish(_ delivery: Delivery) {
-        let removed = heldTags.withLock { $0.remove(delivery.tag) != nil }
+        let removed = control.held.withLock { $0.removeValue(forKey: delivery.tag) != nil }
         guard removed else { return }
-        control.held.withLock { _ = $0.removeValue(forKey: delivery.tag) }
         acks.append(delivery.tag)
         window.release(1)
     }
 
     /// Gives deliveries back to the front of their queues (not started, or cancelled acks-late tasks).
     func giveBack(_ deliveries: [Delivery]) async {
-        let tags = heldTags.withLock { held in deliveries.compactMap { held.remove($0.tag) != nil ? $0.tag : nil } }
+        let tags = control.held.withLock { held in deliveries.compactMap { held.removeValue(forKey: $0.tag) != nil ? $0.tag : nil } }
         guard !tags.isEmpty else { return }
-        control.held.withLock { held in for tag in tags { held.removeValue(forKey: tag) } }
         window.release(tags.count)
         await cleanup { try await self.app.broker.giveBack(tags) }
     }
@@ -79,7 +77,7 @@ extension Worker {
         let interval = configuration.leaseRenewInterval ?? .seconds(min(60, max(0.2, visibility / 4)))
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
-            let tags = heldTags.withLock { Array($0) }
+            let tags = control.held.withLock { Array($0.keys) }
             guard !tags.isEmpty else { continue }
             do {
                 try await app.broker.extendLeases(tags)

@@ -24,7 +24,6 @@ public final class Worker: Service, Sendable {
     let ready = WorkQueue<Reserved>()
     let rateLimiter = RateLimiter()
     let acks = AckBuffer()
-    let heldTags = Mutex<Set<DeliveryTag>>([])
     let revoked = Mutex<Set<String>>([])
     let revokedSequence = Atomic<Int64>(0)
     let etaHeld = Atomic<Int>(0)
@@ -111,12 +110,11 @@ public final class Worker: Service, Sendable {
             self.beginShutdown()
         }
         await cleanup { try await self.flushAcks() }
-        let leftover = heldTags.withLock { tags in
-            let left = Array(tags)
-            tags.removeAll()
+        let leftover = control.held.withLock { held in
+            let left = Array(held.keys)
+            held.removeAll()
             return left
         }
-        control.held.withLock { $0.removeAll() }
         if !leftover.isEmpty {
             logger.info("giving back unfinished messages", metadata: ["count": "\(leftover.count)"])
             await cleanup { try await self.app.broker.giveBack(leftover) }
@@ -238,7 +236,7 @@ public final class Worker: Service, Sendable {
             }
             guard !deliveries.isEmpty else { continue }
             window.take(deliveries.count)
-            heldTags.withLock { tags in for delivery in deliveries { tags.insert(delivery.tag) } }
+            control.held.withLock { held in for delivery in deliveries { held.updateValue(nil, forKey: delivery.tag) } }
             if stopping.load(ordering: .acquiring) || Task.isCancelled {
                 await giveBack(deliveries)
                 break

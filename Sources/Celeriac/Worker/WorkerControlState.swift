@@ -27,10 +27,12 @@ final class WorkerControlState: Sendable {
     let timeLimits = Mutex<[String: (soft: Double?, hard: Double?)]>([:])
     /// Ids revoked with `terminate`: their cancellation ends in REVOKED, not a cold-shutdown give-back.
     let terminated = Mutex<Set<String>>([])
-    /// Messages this worker accepted and holds, by delivery tag, until acked or given back (held for an ETA
-    /// or a rate-limit token, prefetched in the ready queue, or running acks-late): a revocation marks these
-    /// REVOKED at once, as Celery's `_revoke` does for the requests it holds.
-    let held = Mutex<[DeliveryTag: TaskMessage]>([:])
+    /// Every delivery this worker holds, by tag, from its receive until it is acked or given back: the leases
+    /// the worker extends, and what a shutdown gives back. The value is the decoded message once the worker has
+    /// accepted it (held for an ETA or a rate-limit token, prefetched in the ready queue, or running acks-late),
+    /// `nil` before: a revocation marks the accepted ones REVOKED at once, as Celery's `_revoke` does for the
+    /// requests it holds.
+    let held = Mutex<[DeliveryTag: TaskMessage?]>([:])
     /// Task ids whose run has begun (Celery's `active_requests`), with how many runs of each: a revocation
     /// leaves their state to the run. Counted, since a redelivered duplicate may run beside the first.
     let executing = Mutex<[String: Int]>([:])

@@ -155,7 +155,7 @@ extension Worker {
         metrics.ensureGauges(worker: configuration.hostname)
         let candidates = metrics.prefetchedTags()
         guard !candidates.isEmpty else { return }
-        let gone = heldTags.withLock { held in candidates.filter { !held.contains($0) } }
+        let gone = control.held.withLock { held in candidates.filter { held.index(forKey: $0) == nil } }
         for tag in gone { metrics.forget(tag, worker: configuration.hostname) }
     }
 }

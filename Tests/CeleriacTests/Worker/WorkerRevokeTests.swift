@@ -127,7 +127,7 @@ struct WorkerRevokeTests {
             let first = try await h.app.send(name: "tests.body")
             #expect(await ran.waitForCount(1))
             let second = try await h.app.send(name: "tests.body")
-            #expect(await eventually { worker.control.held.withLock { $0.values.contains { $0.headers.id == second.id } } })
+            #expect(await eventually { worker.control.held.withLock { $0.values.contains { $0?.headers.id == second.id } } })
             try await second.revoke()
             #expect(await eventually(timeout: .seconds(10)) { h.backend.current(second.id)?.status == .revoked })
             #expect(ran.all == [first.id])
