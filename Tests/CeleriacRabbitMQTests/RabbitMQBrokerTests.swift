@@ -97,22 +97,33 @@ struct RabbitMQBrokerTests {
         let broker = try RabbitMQBroker(url: server.url)
         let a = try await Self.send(broker, queue: queue, args: [1])
         let b = try await Self.send(broker, queue: queue, args: [2])
-        func next() async throws -> (id: String, delivery: Delivery) {
-            let delivery = try #require(try await broker.receive(from: [queue], limit: 1, timeout: .seconds(10)).first)
-            return (try TaskMessage(envelope: delivery.envelope).headers.id, delivery)
+        // RabbitMQ puts a requeued message back in its place "if possible": the slot the reject frees can be
+        // filled with the next message before the requeued one is back at the head. One that comes early is
+        // kept (unacked) until the test asks for it.
+        var early: [String: Delivery] = [:]
+        func next(_ expected: String) async throws -> (id: String, delivery: Delivery) {
+            if let delivery = early.removeValue(forKey: expected) { return (expected, delivery) }
+            while true {
+                let delivery = try #require(try await broker.receive(from: [queue], limit: 1, timeout: .seconds(10)).first)
+                let id = try TaskMessage(envelope: delivery.envelope).headers.id
+                if id == expected { return (id, delivery) }
+                #expect(early[id] == nil, "\(id) delivered twice while unacked")
+                early[id] = delivery
+            }
         }
-        let first = try await next()
+        let first = try await next(a)
         #expect(first.id == a)
+        #expect(early.isEmpty, "prefetch 1: nothing else before a")
         try await broker.giveBack([first.delivery.tag])
-        let again = try await next()
+        let again = try await next(a)
         #expect(again.id == a)
         #expect(again.delivery.redelivered)
         #expect(try TaskMessage(envelope: again.delivery.envelope).properties.redelivered == true)
         try await broker.reject(again.delivery.tag, requeue: true)
-        let third = try await next()
+        let third = try await next(a)
         #expect(third.id == a)
         try await broker.reject(third.delivery.tag, requeue: false)
-        let last = try await next()
+        let last = try await next(b)
         #expect(last.id == b)
         try await broker.ack([last.delivery.tag])
         #expect(try await broker.receive(from: [queue], limit: 1, timeout: .milliseconds(300)).isEmpty)
